@@ -1,0 +1,94 @@
+/** The compiler on the file system: find and load a config, compile it, write the output tree. */
+import path from "node:path";
+
+import { compile, type CompileOptions, type OutputFile } from "./compile.js";
+import { ConfigError, type Diagnostic } from "./diagnostics.js";
+import { findConfigFile, loadConfigFile, type LoadedConfig } from "./load/index.js";
+import { listOutdatedFiles, writeOutputTree, type WriteReport } from "./write/index.js";
+
+export interface BuildOptions extends CompileOptions {
+  /** Config file; found by name in `cwd` when absent. */
+  config?: string;
+  /** Output directory. @default "out" */
+  outDir?: string;
+  /** Directory that relative paths start from. @default process.cwd() */
+  cwd?: string;
+  /** Compare instead of writing: report the files that differ from the output tree. */
+  check?: boolean;
+}
+
+export interface BuildResult {
+  /** Absolute path of the config file, when one was found. */
+  configFile: string | undefined;
+  outDir: string;
+  files: OutputFile[];
+  diagnostics: Diagnostic[];
+  /** What was written; undefined when errors stopped the build or `check` was set. */
+  report: WriteReport | undefined;
+  /** With `check`: the paths that differ from the output tree. */
+  outdated: string[] | undefined;
+}
+
+/** Builds one config into its output directory. User errors come back as diagnostics, not exceptions. */
+export async function build(options: BuildOptions = {}): Promise<BuildResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const outDir = path.resolve(cwd, options.outDir ?? "out");
+  const result: BuildResult = {
+    configFile: undefined,
+    outDir,
+    files: [],
+    diagnostics: [],
+    report: undefined,
+    outdated: undefined,
+  };
+
+  let loaded: LoadedConfig;
+  try {
+    result.configFile = options.config ? path.resolve(cwd, options.config) : findConfigFile(cwd);
+    loaded = await loadConfigFile(result.configFile);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      result.diagnostics = error.diagnostics;
+      return result;
+    }
+    throw error;
+  }
+
+  const compiled = compile(loaded.value, options);
+  result.files = compiled.files;
+  result.diagnostics = compiled.diagnostics.map((diagnostic) => ({
+    ...diagnostic,
+    location: diagnostic.location ?? locate(loaded, diagnostic.path),
+  }));
+  if (result.diagnostics.some((diagnostic) => diagnostic.severity === "error")) {
+    return result;
+  }
+
+  if (options.check) {
+    result.outdated = listOutdatedFiles(outDir, compiled.files);
+  } else {
+    result.report = writeOutputTree(outDir, compiled.files);
+  }
+  return result;
+}
+
+/** Points a diagnostic at its line in a JSON or YAML config, or at the file for other kinds. */
+function locate(loaded: LoadedConfig, configPath: string): Diagnostic["location"] {
+  const segments = parsePath(configPath);
+  const position = loaded.locate?.(segments);
+  return position ? { file: loaded.file, ...position } : { file: loaded.file };
+}
+
+function parsePath(configPath: string): (string | number)[] {
+  const segments: (string | number)[] = [];
+  for (const match of configPath.matchAll(/([^.[\]]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]/g)) {
+    if (match[2] !== undefined) {
+      segments.push(Number(match[2]));
+    } else if (match[3] !== undefined) {
+      segments.push(JSON.parse(`"${match[3]}"`) as string);
+    } else {
+      segments.push(match[1]!);
+    }
+  }
+  return segments;
+}

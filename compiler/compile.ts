@@ -1,0 +1,112 @@
+/**
+ * The compiler as a pure function: a config value in, the output files and
+ * diagnostics out. It reads no config file and writes nothing.
+ */
+import type { ResolvedConfig } from "./config/resolved.js";
+import type { WorkerdComposeConfig } from "./config/types.js";
+import type { Diagnostic } from "./diagnostics.js";
+import { printCapnpConfig } from "./emit/capnp.js";
+import { printUnitFile } from "./emit/unit.js";
+import { generateNsenterScript } from "./lower/nsenter-script.js";
+import {
+  lowerNetwork,
+  nsenterScriptName,
+  lowerNsenterService,
+  lowerQuadletWorkerd,
+  lowerSocketUnit,
+  lowerUpstreamContainer,
+  type NamedUnit,
+} from "./lower/units.js";
+import { generateWorkerModules } from "./lower/worker-modules.js";
+import { lowerToWorkerdConfig, moduleFiles } from "./lower/workerd.js";
+import { resolveConfig } from "./resolve/index.js";
+import { checkSchema } from "./validate/schema.js";
+import { checkSemantics } from "./validate/semantic.js";
+
+/** A file of the output tree. */
+export interface OutputFile {
+  /** Path relative to the output directory, with `/` separators. */
+  path: string;
+  contents: string;
+  /** Permission bits: 0o755 for scripts, 0o644 otherwise. */
+  mode: number;
+}
+
+export interface CompileOptions {
+  /** The date that compatibility dates are compared with. @default the current date */
+  today?: Date;
+}
+
+export interface CompileResult {
+  /** Output files sorted by path; empty when a diagnostic is an error. */
+  files: OutputFile[];
+  diagnostics: Diagnostic[];
+}
+
+/** Folders of the output tree, each mirroring the place its files are installed to. */
+export const outputFolders = {
+  /** The deployment's `directory`: config.capnp, worker modules, start script. */
+  workerd: "workerd",
+  /** ~/.config/systemd/user/ */
+  userUnits: "systemd/user",
+  /** /etc/systemd/system/ */
+  systemUnits: "systemd/system",
+  /** ~/.config/containers/systemd/ of the rootless Podman user. */
+  quadlet: "containers/systemd",
+} as const;
+
+/** Validates `config` and, when it has no errors, generates every output file. */
+export function compile(config: unknown, options: CompileOptions = {}): CompileResult {
+  const schemaDiagnostics = checkSchema(config);
+  if (schemaDiagnostics.length > 0) {
+    return { files: [], diagnostics: schemaDiagnostics };
+  }
+
+  const typed = config as WorkerdComposeConfig;
+  const diagnostics = checkSemantics(typed, options.today ?? new Date());
+  if (diagnostics.some((diagnostic) => diagnostic.severity === "error")) {
+    return { files: [], diagnostics };
+  }
+
+  const files = generateFiles(resolveConfig(typed));
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files, diagnostics };
+}
+
+function generateFiles(config: ResolvedConfig): OutputFile[] {
+  const modules = generateWorkerModules(config);
+  const files: OutputFile[] = [
+    file(`${outputFolders.workerd}/config.capnp`, printCapnpConfig(lowerToWorkerdConfig(config))),
+    file(`${outputFolders.workerd}/${moduleFiles.main}`, modules.fetchJs),
+    file(`${outputFolders.workerd}/${moduleFiles.library}`, modules.libraryJs),
+  ];
+
+  const quadletUnits: NamedUnit[] = [
+    ...config.upstreams.flatMap((upstream) =>
+      upstream.container ? [lowerUpstreamContainer(upstream.container, upstream.name)] : [],
+    ),
+    ...config.networks.map(lowerNetwork),
+  ];
+
+  const deployment = config.deployment;
+  if (deployment.target === "quadlet") {
+    quadletUnits.push(lowerQuadletWorkerd(config, deployment));
+    files.push(unitFile(outputFolders.userUnits, lowerSocketUnit(config, deployment.unitName)));
+  } else {
+    files.push(
+      unitFile(outputFolders.systemUnits, lowerSocketUnit(config, deployment.unitName)),
+      unitFile(outputFolders.systemUnits, lowerNsenterService(config, deployment)),
+      file(`${outputFolders.workerd}/${nsenterScriptName}`, generateNsenterScript(config, deployment), 0o755),
+    );
+  }
+  files.push(...quadletUnits.map((named) => unitFile(outputFolders.quadlet, named)));
+  return files;
+}
+
+function unitFile(folder: string, named: NamedUnit): OutputFile {
+  return file(`${folder}/${named.fileName}`, printUnitFile(named.unit));
+}
+
+function file(path: string, contents: string, mode = 0o644): OutputFile {
+  return { path, contents, mode };
+}

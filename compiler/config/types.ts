@@ -1,0 +1,279 @@
+/**
+ * The configuration a user writes: every field the DSL accepts, with the
+ * defaults the resolver fills in. The JSON Schema in schema/ is generated from
+ * this file, so each JSDoc comment here also becomes editor help for JSON and
+ * YAML configs.
+ */
+
+/** One workerd deployment: where it listens, what it proxies to and how it runs. */
+export interface WorkerdComposeConfig {
+  /** URL or path of the JSON Schema, so that editors complete JSON and YAML configs. */
+  $schema?: string;
+
+  /**
+   * Compatibility date of the generated worker, as `YYYY-MM-DD`. It must not be
+   * in the future and not newer than the workerd binary supports.
+   * @pattern ^\d{4}-\d{2}-\d{2}$
+   */
+  compatibilityDate: string;
+
+  /**
+   * Listening sockets. Each becomes a socket in config.capnp and, when systemd
+   * activates it, a `ListenStream=` line of the socket unit.
+   * @minItems 1
+   */
+  sockets: SocketConfig[];
+
+  /** Servers that requests are forwarded to. */
+  upstreams: UpstreamConfig[];
+
+  /** Routes from a request's host name to an upstream. */
+  routes: RouteConfig[];
+
+  /**
+   * How the worker reaches its upstreams.
+   * @default { "mode": "external" }
+   */
+  outbound?: OutboundConfig;
+
+  /** What the proxy answers when no route matches the request's host. */
+  unmatched?: UnmatchedConfig;
+
+  /** Rootless Podman networks, each emitted as a Quadlet `.network` file. */
+  networks?: NetworkConfig[];
+
+  /** How workerd is installed and started. */
+  deployment: DeploymentConfig;
+}
+
+/** A listening socket of workerd. */
+export interface SocketConfig {
+  /**
+   * Name of the socket in config.capnp and in workerd's `--socket-fd NAME=FD`.
+   * @pattern ^[A-Za-z][A-Za-z0-9_-]*$
+   */
+  name: string;
+
+  /**
+   * TCP port to listen on.
+   * @asType integer
+   * @minimum 1
+   * @maximum 65535
+   */
+  port: number;
+
+  /**
+   * IP address to listen on. Without it the socket listens on every address,
+   * IPv4 and IPv6 (dual-stack). An IPv6 address is written without brackets.
+   */
+  address?: string;
+
+  /**
+   * Who opens the socket. `systemd`: a socket unit listens and hands the socket
+   * to workerd as a file descriptor, so workerd needs no privilege to bind it
+   * and starts on the first connection. `workerd`: workerd binds the address itself.
+   * @default "systemd"
+   */
+  activation?: "systemd" | "workerd";
+}
+
+/** A server that the proxy forwards requests to. */
+export interface UpstreamConfig {
+  /**
+   * Name of the upstream, used by routes. It also names the upstream's service
+   * and binding in config.capnp.
+   * @pattern ^[A-Za-z][A-Za-z0-9_-]*$
+   */
+  name: string;
+
+  /**
+   * `HOST:PORT` to connect to, e.g. `whoami.example.com:80`, `10.89.0.10:8080`
+   * or `[fd00::10]:80`. Without it, the address is derived from `container`:
+   * its IP address for `systemd-nsenter` deployments, otherwise its name, and
+   * the container's port.
+   */
+  address?: string;
+
+  /** The rootless Podman container that serves this upstream, emitted as a Quadlet `.container` file. */
+  container?: UpstreamContainerConfig;
+}
+
+/** A container that serves an upstream. */
+export interface UpstreamContainerConfig {
+  /** Container image, e.g. `docker.io/traefik/whoami`. */
+  image: string;
+
+  /**
+   * Container name. Other containers on the same network resolve it through
+   * Podman's DNS, so it is the host name that the proxy connects to.
+   * Defaults to the upstream's name.
+   * @pattern ^[A-Za-z0-9][A-Za-z0-9_.-]*$
+   */
+  name?: string;
+
+  /** Name of the network (from `networks`) that the container joins. */
+  network: string;
+
+  /**
+   * Fixed IPv4 address of the container on its network. Needed when workerd
+   * runs outside Podman (`systemd-nsenter`), where Podman's DNS does not answer.
+   */
+  ip?: string;
+
+  /**
+   * TCP port the container serves HTTP on.
+   * @asType integer
+   * @minimum 1
+   * @maximum 65535
+   * @default 80
+   */
+  port?: number;
+}
+
+/** A route from a request's host name to an upstream. */
+export interface RouteConfig {
+  /** Host name to match, e.g. `whoami.example.com`. Matching ignores case and a trailing dot. */
+  host: string;
+
+  /** Name of the upstream (from `upstreams`) that receives the request. */
+  upstream: string;
+}
+
+/**
+ * How the worker reaches upstreams: one `external` service and binding per
+ * upstream, or one `network` service used as the worker's global outbound.
+ */
+export type OutboundConfig = ExternalOutboundConfig | NetworkOutboundConfig;
+
+/** One `external` service per upstream, each bound to the worker. */
+export interface ExternalOutboundConfig {
+  mode: "external";
+}
+
+/**
+ * A `network` service set as the worker's `globalOutbound`: the worker
+ * forwards with `fetch()`, and the connection goes to whatever the upstream's
+ * host name resolves to, within `allow`.
+ */
+export interface NetworkOutboundConfig {
+  mode: "network";
+
+  /**
+   * Destinations the network service may connect to: CIDR ranges such as
+   * `10.89.0.0/24`, or workerd's names `public`, `private`, `local`, `network`.
+   * @minItems 1
+   */
+  allow: string[];
+
+  /** Destinations refused even when `allow` contains them. */
+  deny?: string[];
+}
+
+/** The answer to a request whose host matches no route. */
+export interface UnmatchedConfig {
+  /**
+   * HTTP status: 404 (Not Found) or 421 (Misdirected Request).
+   * @default 404
+   */
+  status?: 404 | 421;
+}
+
+/** A rootless Podman network, emitted as a Quadlet `.network` file. */
+export interface NetworkConfig {
+  /**
+   * Name of the network. The file is `NAME.network` and Podman names the network `NAME`.
+   * @pattern ^[A-Za-z0-9][A-Za-z0-9_.-]*$
+   */
+  name: string;
+
+  /**
+   * Whether containers on the network are cut off from other networks.
+   * @default true
+   */
+  internal?: boolean;
+
+  /** Subnet in CIDR form, e.g. `10.89.0.0/24`. Pin it when containers have fixed addresses. */
+  subnet?: string;
+}
+
+/**
+ * How workerd is installed and started.
+ * @discriminator target
+ */
+export type DeploymentConfig = QuadletDeploymentConfig | SystemdNsenterDeploymentConfig;
+
+/**
+ * workerd in a rootless Podman container, described by Quadlet user units:
+ * `workerd.socket` and `workerd.container`.
+ */
+export interface QuadletDeploymentConfig {
+  target: "quadlet";
+
+  /** Container image whose entrypoint is the workerd binary, e.g. `localhost/workerd`. */
+  image: string;
+
+  /** Name of the network (from `networks`) that the workerd container joins. */
+  network: string;
+
+  /**
+   * Host directory that holds config.capnp and the worker modules, mounted
+   * read-only into the container. It may start with `%h`, the user's home directory.
+   * @default "%h/workerd"
+   */
+  directory?: string;
+
+  /**
+   * Base name of the units: `NAME.socket` activates `NAME.container`.
+   * @pattern ^[A-Za-z0-9][A-Za-z0-9_.-]*$
+   * @default "workerd"
+   */
+  unitName?: string;
+}
+
+/**
+ * workerd from the host file system as a system service that runs as the
+ * rootless Podman user, inside that user's Podman network namespace (entered
+ * with nsenter), so it reaches containers by their IP addresses.
+ */
+export interface SystemdNsenterDeploymentConfig {
+  target: "systemd-nsenter";
+
+  /**
+   * The user that runs rootless Podman; workerd runs as this user.
+   * @pattern ^[a-z_][a-z0-9_-]*\$?$
+   */
+  user: string;
+
+  /**
+   * Numeric id of `user`. It locates the user's runtime directory
+   * `/run/user/UID`, where Podman keeps the files that point to its namespaces.
+   * @asType integer
+   * @minimum 1
+   */
+  uid: number;
+
+  /**
+   * Group that workerd runs as. Defaults to `user`.
+   * @pattern ^[a-z_][a-z0-9_-]*\$?$
+   */
+  group?: string;
+
+  /**
+   * Directory that holds config.capnp, the worker modules and the start script.
+   * @default "/var/srv/workerd"
+   */
+  directory?: string;
+
+  /**
+   * Path of the workerd binary on the host.
+   * @default "/usr/local/bin/workerd"
+   */
+  workerdPath?: string;
+
+  /**
+   * Base name of the system units: `NAME.socket` activates `NAME.service`.
+   * @pattern ^[A-Za-z0-9][A-Za-z0-9_.-]*$
+   * @default "workerd"
+   */
+  unitName?: string;
+}

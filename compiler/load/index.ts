@@ -1,0 +1,162 @@
+/**
+ * Config discovery and loading. TypeScript and JavaScript configs are bundled
+ * in memory with esbuild and imported from a data: URL, so loading one needs
+ * no TypeScript compiler and writes nothing to disk.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+import { ConfigError, type Diagnostic } from "../diagnostics.js";
+
+/** Names looked up, in this order, when no config file is given. */
+export const configFileNames = [
+  "workerd-compose.config.ts",
+  "workerd-compose.config.mts",
+  "workerd-compose.config.js",
+  "workerd-compose.config.mjs",
+  "workerd-compose.config.json",
+  "workerd-compose.config.yaml",
+  "workerd-compose.config.yml",
+] as const;
+
+/** A config as read from its file, not yet validated. */
+export interface LoadedConfig {
+  /** Absolute path of the config file. */
+  file: string;
+  /** The exported or parsed value, of unknown shape until validated. */
+  value: unknown;
+  /** Line and column of each config path, for JSON and YAML files. */
+  locate?: (path: readonly (string | number)[]) => { line: number; column: number } | undefined;
+}
+
+/** Returns the config file in `directory`, or throws a ConfigError listing the names tried. */
+export function findConfigFile(directory: string): string {
+  for (const name of configFileNames) {
+    const candidate = path.join(directory, name);
+    if (existsSync(candidate)) {
+      return candidate;
+    }
+  }
+  throw new ConfigError([
+    {
+      severity: "error",
+      code: "config-not-found",
+      path: "",
+      message: `No config file found in ${directory}.`,
+      expected: configFileNames.join(", "),
+      hint: "Pass --config FILE, or create workerd-compose.config.ts.",
+    },
+  ]);
+}
+
+/** Reads and evaluates a config file of any supported kind. */
+export async function loadConfigFile(file: string): Promise<LoadedConfig> {
+  const absolute = path.resolve(file);
+  if (!existsSync(absolute)) {
+    throw loadError(absolute, "config-not-found", `Config file ${file} does not exist.`);
+  }
+
+  const extension = path.extname(absolute);
+  switch (extension) {
+    case ".json":
+    case ".yaml":
+    case ".yml": {
+      const { parseDataConfig } = await import("./data.js");
+      return parseDataConfig(absolute, readFileSync(absolute, "utf8"));
+    }
+    case ".ts":
+    case ".mts":
+    case ".js":
+    case ".mjs":
+      return { file: absolute, value: await importModuleConfig(absolute) };
+    default:
+      throw loadError(
+        absolute,
+        "config-extension",
+        `Config file ${file} has the extension "${extension}", which is not supported.`,
+        ".ts, .mts, .js, .mjs, .json, .yaml or .yml",
+      );
+  }
+}
+
+async function importModuleConfig(file: string): Promise<unknown> {
+  const esbuild = await import("esbuild");
+  const selfEntry = pathToFileURL(fileURLToPath(new URL("../index.js", import.meta.url))).href;
+
+  // The config imports defineConfig from "workerd-compose". Pointing that
+  // import at this very package keeps the user's copy and ours from mixing,
+  // and works whether or not the package is installed beside the config.
+  const resolveSelf: import("esbuild").Plugin = {
+    name: "workerd-compose-self",
+    setup(build) {
+      build.onResolve({ filter: /^workerd-compose$/ }, () => ({ path: selfEntry, external: true }));
+    },
+  };
+
+  let code: string;
+  try {
+    const result = await esbuild.build({
+      entryPoints: [file],
+      bundle: true,
+      write: false,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      logLevel: "silent",
+      plugins: [resolveSelf],
+      define: { "import.meta.url": JSON.stringify(pathToFileURL(file).href) },
+    });
+    code = result.outputFiles[0]!.text;
+  } catch (error) {
+    throw new ConfigError(esbuildDiagnostics(file, error));
+  }
+
+  let module: { default?: unknown };
+  try {
+    module = await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw loadError(file, "config-evaluation", `Evaluating the config failed: ${message}`);
+  }
+
+  if (module.default === undefined) {
+    throw loadError(
+      file,
+      "config-no-default-export",
+      "The config module has no default export.",
+      "export default defineConfig({ ... })",
+    );
+  }
+  return module.default;
+}
+
+function esbuildDiagnostics(file: string, error: unknown): Diagnostic[] {
+  const errors = (error as { errors?: import("esbuild").Message[] }).errors;
+  if (!Array.isArray(errors) || errors.length === 0) {
+    throw error;
+  }
+  return errors.map((message) => ({
+    severity: "error",
+    code: "config-syntax",
+    path: "",
+    message: message.text,
+    location: {
+      file: message.location?.file ? path.resolve(message.location.file) : file,
+      ...(message.location ? { line: message.location.line, column: message.location.column + 1 } : {}),
+    },
+  }));
+}
+
+function loadError(file: string, code: string, message: string, expected?: string): ConfigError {
+  return new ConfigError([
+    {
+      severity: "error",
+      code,
+      path: "",
+      message,
+      ...(expected ? { expected } : {}),
+      location: { file },
+    },
+  ]);
+}

@@ -1,0 +1,364 @@
+/**
+ * Checks that a JSON Schema cannot express: references between parts of the
+ * config, duplicates, address syntax and what a deployment target supports.
+ * They run on a config that already matches the schema.
+ */
+import type { WorkerdComposeConfig } from "../config/types.js";
+import { closestMatch, formatPath, type Diagnostic } from "../diagnostics.js";
+import { ipv4InCidr, isIPv4, isIPv6, parseCidr, parseHostPort } from "../util/address.js";
+import { normaliseRouteHost } from "../util/hostname.js";
+
+/** Service names that the compiler gives its own services in config.capnp. */
+export const reservedServiceNames = ["proxy", "outbound"] as const;
+
+/** workerd's names for address classes, accepted in a network service's `allow` and `deny`. */
+const addressClasses = ["public", "private", "local", "network", "unix", "unix-abstract"];
+
+type Report = (diagnostic: Omit<Diagnostic, "severity"> & { severity?: Diagnostic["severity"] }) => void;
+
+/** Returns the problems that the schema could not find, in config order. */
+export function checkSemantics(config: WorkerdComposeConfig, today: Date): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const report: Report = (diagnostic) => diagnostics.push({ severity: "error", ...diagnostic });
+
+  checkCompatibilityDate(config, today, report);
+  checkSockets(config, report);
+  checkNetworks(config, report);
+  checkUpstreams(config, report);
+  checkRoutes(config, report);
+  checkOutbound(config, report);
+  checkDeployment(config, report);
+  return diagnostics;
+}
+
+function checkCompatibilityDate(config: WorkerdComposeConfig, today: Date, report: Report): void {
+  const date = config.compatibilityDate;
+  const parsed = new Date(`${date}T00:00:00Z`);
+  if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== date) {
+    report({
+      code: "invalid-date",
+      path: "compatibilityDate",
+      message: `"${date}" is not a calendar date.`,
+      received: date,
+      expected: "YYYY-MM-DD",
+    });
+    return;
+  }
+  const todayText = today.toISOString().slice(0, 10);
+  if (date > todayText) {
+    report({
+      code: "future-date",
+      path: "compatibilityDate",
+      message: `The compatibility date "${date}" is in the future; today (UTC) is "${todayText}", and workerd refuses future dates.`,
+      received: date,
+    });
+  }
+}
+
+function checkSockets(config: WorkerdComposeConfig, report: Report): void {
+  const names = new Map<string, number>();
+  const listeners = new Map<string, number>();
+  config.sockets.forEach((socket, index) => {
+    const path = (key?: string) => formatPath(key ? ["sockets", index, key] : ["sockets", index]);
+
+    const earlier = names.get(socket.name);
+    if (earlier !== undefined) {
+      report({
+        code: "duplicate-name",
+        path: path("name"),
+        message: `Socket name "${socket.name}" is already used by sockets[${earlier}].`,
+        received: socket.name,
+      });
+    } else {
+      names.set(socket.name, index);
+    }
+
+    if (socket.address !== undefined && !isIPv4(socket.address) && !isIPv6(socket.address)) {
+      report({
+        code: "invalid-address",
+        path: path("address"),
+        message: `"${socket.address}" is not an IP address; write an IPv4 or IPv6 address without brackets or port, or leave "address" out to listen on every address.`,
+        received: socket.address,
+      });
+    }
+
+    // A dual-stack listener on a port conflicts with every other listener on it.
+    const listener = `${socket.address ?? "*"} ${socket.port}`;
+    const wildcard = `* ${socket.port}`;
+    const clash = listeners.get(listener) ?? listeners.get(wildcard);
+    const clashesWithAny =
+      socket.address === undefined
+        ? [...listeners.entries()].find(([key]) => key.endsWith(` ${socket.port}`))?.[1]
+        : undefined;
+    const other = clash ?? clashesWithAny;
+    if (other !== undefined) {
+      report({
+        code: "port-conflict",
+        path: path("port"),
+        message: `Port ${socket.port} is already taken by sockets[${other}] on the same address.`,
+        received: socket.port,
+      });
+    }
+    listeners.set(listener, index);
+  });
+}
+
+function checkNetworks(config: WorkerdComposeConfig, report: Report): void {
+  const names = new Map<string, number>();
+  (config.networks ?? []).forEach((network, index) => {
+    const earlier = names.get(network.name);
+    if (earlier !== undefined) {
+      report({
+        code: "duplicate-name",
+        path: formatPath(["networks", index, "name"]),
+        message: `Network name "${network.name}" is already used by networks[${earlier}].`,
+        received: network.name,
+      });
+    }
+    names.set(network.name, index);
+
+    if (network.subnet !== undefined) {
+      const cidr = parseCidr(network.subnet);
+      if (typeof cidr === "string") {
+        report({
+          code: "invalid-cidr",
+          path: formatPath(["networks", index, "subnet"]),
+          message: `Invalid subnet "${network.subnet}": ${cidr}`,
+          received: network.subnet,
+        });
+      }
+    }
+  });
+}
+
+function checkUpstreams(config: WorkerdComposeConfig, report: Report): void {
+  const names = new Map<string, number>();
+  const containerNames = new Map<string, number>();
+  const networkNames = (config.networks ?? []).map((network) => network.name);
+
+  config.upstreams.forEach((upstream, index) => {
+    const path = (...keys: string[]) => formatPath(["upstreams", index, ...keys]);
+
+    const earlier = names.get(upstream.name);
+    if (earlier !== undefined) {
+      report({
+        code: "duplicate-name",
+        path: path("name"),
+        message: `Upstream name "${upstream.name}" is already used by upstreams[${earlier}].`,
+        received: upstream.name,
+      });
+    }
+    names.set(upstream.name, index);
+
+    if ((reservedServiceNames as readonly string[]).includes(upstream.name)) {
+      report({
+        code: "reserved-name",
+        path: path("name"),
+        message: `Upstream name "${upstream.name}" is reserved for a service the compiler generates; choose another name.`,
+        received: upstream.name,
+        expected: `a name other than ${reservedServiceNames.map((name) => `"${name}"`).join(", ")}`,
+      });
+    }
+
+    if (upstream.address === undefined && upstream.container === undefined) {
+      report({
+        code: "missing-address",
+        path: path(),
+        message: `Upstream "${upstream.name}" has neither "address" nor "container", so there is nothing to connect to.`,
+      });
+    }
+    if (upstream.address !== undefined) {
+      const parsed = parseHostPort(upstream.address);
+      if (typeof parsed === "string") {
+        report({
+          code: "invalid-address",
+          path: path("address"),
+          message: `Invalid address "${upstream.address}": ${parsed}`,
+          received: upstream.address,
+          expected: "HOST:PORT",
+        });
+      }
+    }
+
+    const container = upstream.container;
+    if (container === undefined) {
+      return;
+    }
+    const containerName = container.name ?? upstream.name;
+    const earlierContainer = containerNames.get(containerName);
+    if (earlierContainer !== undefined) {
+      report({
+        code: "duplicate-name",
+        path: path("container", "name"),
+        message: `Container name "${containerName}" is already used by upstreams[${earlierContainer}].`,
+        received: containerName,
+      });
+    }
+    containerNames.set(containerName, index);
+
+    const network = config.networks?.find((candidate) => candidate.name === container.network);
+    if (network === undefined) {
+      reportUnknownName(report, path("container", "network"), "network", container.network, networkNames);
+    }
+    if (container.ip !== undefined) {
+      if (!isIPv4(container.ip)) {
+        report({
+          code: "invalid-address",
+          path: path("container", "ip"),
+          message: `"${container.ip}" is not an IPv4 address.`,
+          received: container.ip,
+        });
+      } else if (network?.subnet === undefined) {
+        report({
+          code: "missing-subnet",
+          path: path("container", "ip"),
+          message: `Container "${containerName}" has a fixed IP address, but network "${container.network}" has no "subnet" to take it from.`,
+          hint: `Set networks[].subnet of "${container.network}" to a range that contains ${container.ip}.`,
+        });
+      } else {
+        const subnet = parseCidr(network.subnet);
+        if (typeof subnet !== "string" && !ipv4InCidr(container.ip, subnet)) {
+          report({
+            code: "address-outside-subnet",
+            path: path("container", "ip"),
+            message: `IP address ${container.ip} is outside the subnet ${network.subnet} of network "${network.name}".`,
+            received: container.ip,
+          });
+        }
+      }
+    }
+  });
+}
+
+function checkRoutes(config: WorkerdComposeConfig, report: Report): void {
+  const upstreamNames = config.upstreams.map((upstream) => upstream.name);
+  const hosts = new Map<string, number>();
+
+  config.routes.forEach((route, index) => {
+    const normalised = normaliseRouteHost(route.host);
+    if ("problem" in normalised) {
+      report({
+        code: "invalid-host",
+        path: formatPath(["routes", index, "host"]),
+        message: `Invalid host "${route.host}": ${normalised.problem}`,
+        received: route.host,
+      });
+    } else {
+      const earlier = hosts.get(normalised.host);
+      if (earlier !== undefined) {
+        report({
+          code: "duplicate-route",
+          path: formatPath(["routes", index, "host"]),
+          message: `Host "${route.host}" is already routed by routes[${earlier}] ("${config.routes[earlier]!.host}"); both match "${normalised.host}".`,
+          received: route.host,
+        });
+      }
+      hosts.set(normalised.host, index);
+    }
+
+    if (!upstreamNames.includes(route.upstream)) {
+      reportUnknownName(report, formatPath(["routes", index, "upstream"]), "upstream", route.upstream, upstreamNames);
+    }
+  });
+}
+
+function checkOutbound(config: WorkerdComposeConfig, report: Report): void {
+  const outbound = config.outbound;
+  if (outbound?.mode !== "network") {
+    return;
+  }
+  for (const key of ["allow", "deny"] as const) {
+    (outbound[key] ?? []).forEach((entry, index) => {
+      if (addressClasses.includes(entry)) {
+        return;
+      }
+      const cidr = parseCidr(entry);
+      if (typeof cidr === "string") {
+        report({
+          code: "invalid-cidr",
+          path: formatPath(["outbound", key, index]),
+          message: `Invalid destination "${entry}": ${cidr}`,
+          received: entry,
+          expected: `a CIDR range or one of ${addressClasses.join(", ")}`,
+        });
+      }
+    });
+  }
+}
+
+function checkDeployment(config: WorkerdComposeConfig, report: Report): void {
+  const deployment = config.deployment;
+  const networkNames = (config.networks ?? []).map((network) => network.name);
+
+  // Both targets run workerd inside rootless Podman's network namespace,
+  // where a socket that workerd binds itself is unreachable from the host.
+  config.sockets.forEach((socket, index) => {
+    if (socket.activation === "workerd") {
+      report({
+        code: "unsupported-activation",
+        path: formatPath(["sockets", index, "activation"]),
+        message: `Socket "${socket.name}" must be opened by systemd for the "${deployment.target}" target: workerd runs inside rootless Podman's network namespace, where a socket it binds is not reachable from the host.`,
+        received: socket.activation,
+        expected: '"systemd"',
+      });
+    }
+  });
+
+  if (deployment.target === "quadlet") {
+    if (!networkNames.includes(deployment.network)) {
+      reportUnknownName(report, "deployment.network", "network", deployment.network, networkNames);
+    }
+    if (deployment.directory !== undefined) {
+      checkDirectory(deployment.directory, "deployment.directory", true, report);
+    }
+    return;
+  }
+
+  if (deployment.directory !== undefined) {
+    checkDirectory(deployment.directory, "deployment.directory", false, report);
+  }
+  if (deployment.workerdPath !== undefined) {
+    checkDirectory(deployment.workerdPath, "deployment.workerdPath", false, report);
+  }
+
+  // The host workerd cannot use Podman's DNS, so every upstream needs an IP address.
+  config.upstreams.forEach((upstream, index) => {
+    const address = upstream.address === undefined ? undefined : parseHostPort(upstream.address);
+    if (typeof address === "string") {
+      return; // already reported as an invalid address
+    }
+    const hasIp = address === undefined ? upstream.container?.ip !== undefined : address.kind !== "name";
+    if (!hasIp) {
+      report({
+        code: "address-needs-ip",
+        path: formatPath(["upstreams", index, upstream.address === undefined ? "container" : "address"]),
+        message: `Upstream "${upstream.name}" must be reached by IP address: the "systemd-nsenter" target runs workerd outside Podman, where container names do not resolve.`,
+        hint: "Set container.ip (and the network's subnet), or an address with an IP.",
+      });
+    }
+  });
+}
+
+function checkDirectory(value: string, path: string, allowHome: boolean, report: Report): void {
+  const absolute = value.startsWith("/") || (allowHome && (value === "%h" || value.startsWith("%h/")));
+  if (!absolute || /[\s"'\\$]/.test(value) || /%(?!h(\/|$))/.test(value)) {
+    report({
+      code: "invalid-path",
+      path,
+      message: `Invalid path "${value}": it must be absolute${allowHome ? " or start with %h/" : ""} and contain no spaces, quotes, backslashes, "$" or "%" specifiers.`,
+      received: value,
+    });
+  }
+}
+
+function reportUnknownName(report: Report, path: string, kind: string, name: string, known: string[]): void {
+  const suggestion = closestMatch(name, known);
+  report({
+    code: `unknown-${kind}`,
+    path,
+    message: `There is no ${kind} named "${name}".`,
+    received: name,
+    expected: known.length === 0 ? `a ${kind} declared in the config` : known.map((item) => `"${item}"`).join(", "),
+    ...(suggestion ? { hint: `Did you mean "${suggestion}"?` } : {}),
+  });
+}
