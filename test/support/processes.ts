@@ -1,0 +1,155 @@
+/**
+ * Real processes for end-to-end tests: workerd from the npm package, started
+ * under systemd-socket-activate, and an HTTP upstream that echoes what it
+ * receives. Every process is stopped by PID when the test ends.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import http from "node:http";
+import net from "node:net";
+import { createRequire } from "node:module";
+import path from "node:path";
+
+const require = createRequire(import.meta.url);
+
+/** Path of the workerd binary shipped by the npm package. */
+export const workerdBinary = path.join(path.dirname(require.resolve("workerd/package.json")), "bin", "workerd");
+
+/** Returns a TCP port that was free a moment ago on `host`. systemd-socket-activate refuses port 0. */
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, host);
+  await once(server, "listening");
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
+/** What the echo upstream received. */
+export interface EchoedRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export interface EchoServer {
+  port: number;
+  received: EchoedRequest[];
+  close(): Promise<void>;
+}
+
+/** Starts an HTTP server on `host` that answers every request with its method, URL, headers and body as JSON. */
+export async function startEchoServer(host = "127.0.0.1"): Promise<EchoServer> {
+  const received: EchoedRequest[] = [];
+  const server = http.createServer((request, response) => {
+    let body = "";
+    request.setEncoding("utf8");
+    request.on("data", (chunk: string) => (body += chunk));
+    request.on("end", () => {
+      const echoed = { method: request.method!, url: request.url!, headers: request.headers, body };
+      received.push(echoed);
+      response.setHeader("content-type", "application/json");
+      response.end(JSON.stringify(echoed));
+    });
+  });
+  server.listen(0, host);
+  await once(server, "listening");
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    received,
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, "close");
+    },
+  };
+}
+
+export interface RunningProcess {
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `command` under systemd-socket-activate, which listens on each of
+ * `listen` and passes the sockets as fd 3, 4, … in that order, as systemd does.
+ */
+export function startSocketActivated(listen: readonly string[], command: readonly string[]): RunningProcess {
+  const args = [...listen.flatMap((address) => ["-l", address]), "--", ...command];
+  return startProcess("systemd-socket-activate", args);
+}
+
+/** Starts a process whose output is collected for failure messages and which stop() ends by PID. */
+export function startProcess(file: string, args: readonly string[]): RunningProcess {
+  const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  return {
+    child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, "exit");
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** Waits until something accepts TCP connections on host:port. */
+export async function waitForPort(host: string, port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const socket = net.connect({ host, port });
+      await once(socket, "connect");
+      socket.destroy();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms: ${String(error)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * Sends one HTTP/1.1 request to host:port with the given Host header. fetch()
+ * cannot set Host, so this uses node:http.
+ */
+export async function request(
+  options: { host: string; port: number; hostHeader: string; path?: string; headers?: Record<string, string>; family?: 4 | 6 },
+): Promise<HttpResponse> {
+  const clientRequest = http.request({
+    host: options.host,
+    port: options.port,
+    family: options.family,
+    path: options.path ?? "/",
+    headers: { ...options.headers, host: options.hostHeader },
+    agent: false,
+    timeout: 10_000,
+  });
+  clientRequest.on("timeout", () => clientRequest.destroy(new Error("request timed out after 10 s")));
+  clientRequest.end();
+  const [response] = (await once(clientRequest, "response")) as [http.IncomingMessage];
+  let body = "";
+  response.setEncoding("utf8");
+  for await (const chunk of response) {
+    body += chunk as string;
+  }
+  return { status: response.statusCode!, headers: response.headers, body };
+}
