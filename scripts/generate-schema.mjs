@@ -33,6 +33,8 @@ export function generateSchema() {
 export function generateValidator(schemaText) {
   const ajv = new Ajv.default({
     allErrors: true,
+    // verbose keeps parentSchema in errors, which lists the keys allowed beside an unknown one.
+    verbose: true,
     strict: true,
     strictTuples: false,
     code: { source: true, esm: true, lines: true },

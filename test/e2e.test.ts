@@ -1,7 +1,7 @@
 /**
  * The generated deployments served by the real workerd binary under
  * systemd-socket-activate, which passes the listening sockets as fd 3 onwards
- * exactly as systemd does, answering real HTTP requests on loopback.
+ * exactly as systemd does. Requests are real HTTP on loopback.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

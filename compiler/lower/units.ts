@@ -43,7 +43,7 @@ function unit(...sections: [string, Entries][]): UnitFile {
 
 const text = UnitValue.literal;
 
-/** The socket unit: one `ListenStream=` per systemd-activated socket, in file-descriptor order. */
+/** Builds the socket unit: one `ListenStream=` per systemd-activated socket, in file-descriptor order. */
 export function lowerSocketUnit(config: ResolvedConfig, unitName: string): NamedUnit {
   const activated = config.sockets.filter((socket) => socket.fd !== undefined);
   return {
@@ -113,7 +113,7 @@ export function lowerQuadletWorkerd(config: ResolvedConfig, deployment: Resolved
 }
 
 /**
- * A `.container` file for an upstream's container, named after the upstream:
+ * Builds the `.container` file of an upstream's container, named after the upstream:
  * Quadlet turns `NAME.container` into `NAME.service`.
  */
 export function lowerUpstreamContainer(container: ResolvedContainer, upstreamName: string): NamedUnit {
@@ -136,7 +136,7 @@ export function lowerUpstreamContainer(container: ResolvedContainer, upstreamNam
 }
 
 /**
- * A `.network` file. `NetworkName=` pins Podman's name of the network to the
+ * Builds a `.network` file. `NetworkName=` pins Podman's name of the network to the
  * file's base name; without it Quadlet would call it `systemd-NAME`.
  */
 export function lowerNetwork(network: ResolvedNetwork): NamedUnit {
@@ -157,7 +157,7 @@ export function lowerNetwork(network: ResolvedNetwork): NamedUnit {
 export const nsenterScriptName = "workerd-nsenter.sh";
 
 /**
- * The system service of the `systemd-nsenter` target, hardened with the set
+ * Builds the system service of the `systemd-nsenter` target, hardened with the set
  * of directives that still lets nsenter enter the Podman user's namespaces.
  */
 export function lowerNsenterService(

@@ -93,16 +93,32 @@ function generateFetchJs(config: ResolvedConfig): string {
 }
 
 /**
- * Prints `const NAME = new Map([...]);` the way prettier (default options)
- * formats it, so the module is formatted without loading prettier: one line
- * when a single entry fits in 80 columns, otherwise one entry per line. A
- * test checks the result against prettier.
+ * Prints `const NAME = new Map([...]);` the way prettier 3 (default options)
+ * formats it, so the module is formatted without loading prettier. The
+ * statement stays on one line when it has at most one entry and fits in 80
+ * columns. Otherwise each entry gets a line, and an entry too long for its
+ * line is split into one line per string. A test compares the result with
+ * prettier's output for tables of every length around these limits.
  */
 function printMapConst(name: string, entries: readonly [string, string][]): string {
-  const pairs = entries.map(([key, value]) => `[${JSON.stringify(key)}, ${JSON.stringify(value)}]`);
-  const oneLine = `const ${name} = new Map([${pairs.join(", ")}]);`;
-  if (pairs.length <= 1 && oneLine.length <= 80) {
+  const pairs = entries.map(([key, value]) => [JSON.stringify(key), JSON.stringify(value)] as const);
+  const oneLine = `const ${name} = new Map([${pairs.map(([key, value]) => `[${key}, ${value}]`).join(", ")}]);`;
+  if (pairs.length <= 1 && oneLine.length <= maxWidth) {
     return oneLine;
   }
-  return [`const ${name} = new Map([`, ...pairs.map((pair) => `  ${pair},`), "]);"].join("\n");
+
+  const lines = [`const ${name} = new Map([`];
+  for (const [key, value] of pairs) {
+    const entry = `  [${key}, ${value}],`;
+    if (entry.length <= maxWidth) {
+      lines.push(entry);
+    } else {
+      lines.push("  [", `    ${key},`, `    ${value},`, "  ],");
+    }
+  }
+  lines.push("]);");
+  return lines.join("\n");
 }
+
+/** prettier's default print width. */
+const maxWidth = 80;

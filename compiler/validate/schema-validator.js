@@ -20,7 +20,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.required,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -31,7 +31,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "name") || (key0 === "address")) || (key0 === "container"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -45,7 +45,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
 if(!pattern1.test(data0)){
-const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_-]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_-]*$"+"\""};
+const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_-]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_-]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_-]*$",parentSchema:schema13.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -56,7 +56,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -67,8 +67,9 @@ errors++;
 }
 }
 if(data.address !== undefined){
-if(typeof data.address !== "string"){
-const err4 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data1 = data.address;
+if(typeof data1 !== "string"){
+const err4 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.address.type,parentSchema:schema13.properties.address,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -82,7 +83,7 @@ if(data.container !== undefined){
 let data2 = data.container;
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 if(data2.image === undefined){
-const err5 = {instancePath:instancePath+"/container",schemaPath:"#/definitions/UpstreamContainerConfig/required",keyword:"required",params:{missingProperty: "image"},message:"must have required property '"+"image"+"'"};
+const err5 = {instancePath:instancePath+"/container",schemaPath:"#/definitions/UpstreamContainerConfig/required",keyword:"required",params:{missingProperty: "image"},message:"must have required property '"+"image"+"'",schema:schema14.required,parentSchema:schema14,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -92,7 +93,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data2.network === undefined){
-const err6 = {instancePath:instancePath+"/container",schemaPath:"#/definitions/UpstreamContainerConfig/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'"};
+const err6 = {instancePath:instancePath+"/container",schemaPath:"#/definitions/UpstreamContainerConfig/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'",schema:schema14.required,parentSchema:schema14,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -103,7 +104,7 @@ errors++;
 }
 for(const key1 in data2){
 if(!(((((key1 === "image") || (key1 === "name")) || (key1 === "network")) || (key1 === "ip")) || (key1 === "port"))){
-const err7 = {instancePath:instancePath+"/container",schemaPath:"#/definitions/UpstreamContainerConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+const err7 = {instancePath:instancePath+"/container",schemaPath:"#/definitions/UpstreamContainerConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -114,8 +115,9 @@ errors++;
 }
 }
 if(data2.image !== undefined){
-if(typeof data2.image !== "string"){
-const err8 = {instancePath:instancePath+"/container/image",schemaPath:"#/definitions/UpstreamContainerConfig/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data3 = data2.image;
+if(typeof data3 !== "string"){
+const err8 = {instancePath:instancePath+"/container/image",schemaPath:"#/definitions/UpstreamContainerConfig/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.image.type,parentSchema:schema14.properties.image,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -129,7 +131,7 @@ if(data2.name !== undefined){
 let data4 = data2.name;
 if(typeof data4 === "string"){
 if(!pattern3.test(data4)){
-const err9 = {instancePath:instancePath+"/container/name",schemaPath:"#/definitions/UpstreamContainerConfig/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\""};
+const err9 = {instancePath:instancePath+"/container/name",schemaPath:"#/definitions/UpstreamContainerConfig/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema14.properties.name,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -140,7 +142,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/container/name",schemaPath:"#/definitions/UpstreamContainerConfig/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err10 = {instancePath:instancePath+"/container/name",schemaPath:"#/definitions/UpstreamContainerConfig/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.name.type,parentSchema:schema14.properties.name,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -151,8 +153,9 @@ errors++;
 }
 }
 if(data2.network !== undefined){
-if(typeof data2.network !== "string"){
-const err11 = {instancePath:instancePath+"/container/network",schemaPath:"#/definitions/UpstreamContainerConfig/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data5 = data2.network;
+if(typeof data5 !== "string"){
+const err11 = {instancePath:instancePath+"/container/network",schemaPath:"#/definitions/UpstreamContainerConfig/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.network.type,parentSchema:schema14.properties.network,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -163,8 +166,9 @@ errors++;
 }
 }
 if(data2.ip !== undefined){
-if(typeof data2.ip !== "string"){
-const err12 = {instancePath:instancePath+"/container/ip",schemaPath:"#/definitions/UpstreamContainerConfig/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data6 = data2.ip;
+if(typeof data6 !== "string"){
+const err12 = {instancePath:instancePath+"/container/ip",schemaPath:"#/definitions/UpstreamContainerConfig/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.ip.type,parentSchema:schema14.properties.ip,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -177,7 +181,7 @@ errors++;
 if(data2.port !== undefined){
 let data7 = data2.port;
 if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-const err13 = {instancePath:instancePath+"/container/port",schemaPath:"#/definitions/UpstreamContainerConfig/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err13 = {instancePath:instancePath+"/container/port",schemaPath:"#/definitions/UpstreamContainerConfig/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.port.type,parentSchema:schema14.properties.port,data:data7};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -188,7 +192,7 @@ errors++;
 }
 if((typeof data7 == "number") && (isFinite(data7))){
 if(data7 > 65535 || isNaN(data7)){
-const err14 = {instancePath:instancePath+"/container/port",schemaPath:"#/definitions/UpstreamContainerConfig/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+const err14 = {instancePath:instancePath+"/container/port",schemaPath:"#/definitions/UpstreamContainerConfig/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema14.properties.port,data:data7};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -198,7 +202,7 @@ vErrors.push(err14);
 errors++;
 }
 if(data7 < 1 || isNaN(data7)){
-const err15 = {instancePath:instancePath+"/container/port",schemaPath:"#/definitions/UpstreamContainerConfig/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+const err15 = {instancePath:instancePath+"/container/port",schemaPath:"#/definitions/UpstreamContainerConfig/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.properties.port,data:data7};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -211,7 +215,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/container",schemaPath:"#/definitions/UpstreamContainerConfig/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err16 = {instancePath:instancePath+"/container",schemaPath:"#/definitions/UpstreamContainerConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data2};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -223,7 +227,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -248,7 +252,7 @@ let valid0 = false;
 const _errs1 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err0 = {instancePath,schemaPath:"#/definitions/ExternalOutboundConfig/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'"};
+const err0 = {instancePath,schemaPath:"#/definitions/ExternalOutboundConfig/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema17.required,parentSchema:schema17,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -259,7 +263,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "mode")){
-const err1 = {instancePath,schemaPath:"#/definitions/ExternalOutboundConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err1 = {instancePath,schemaPath:"#/definitions/ExternalOutboundConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema17,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -272,7 +276,7 @@ errors++;
 if(data.mode !== undefined){
 let data0 = data.mode;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/ExternalOutboundConfig/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/ExternalOutboundConfig/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.mode.type,parentSchema:schema17.properties.mode,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -282,7 +286,7 @@ vErrors.push(err2);
 errors++;
 }
 if("external" !== data0){
-const err3 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/ExternalOutboundConfig/properties/mode/const",keyword:"const",params:{allowedValue: "external"},message:"must be equal to constant"};
+const err3 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/ExternalOutboundConfig/properties/mode/const",keyword:"const",params:{allowedValue: "external"},message:"must be equal to constant",schema:"external",parentSchema:schema17.properties.mode,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -294,7 +298,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/definitions/ExternalOutboundConfig/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err4 = {instancePath,schemaPath:"#/definitions/ExternalOutboundConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -309,7 +313,7 @@ if(!valid0){
 const _errs7 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err5 = {instancePath,schemaPath:"#/definitions/NetworkOutboundConfig/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'"};
+const err5 = {instancePath,schemaPath:"#/definitions/NetworkOutboundConfig/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema18.required,parentSchema:schema18,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -319,7 +323,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data.allow === undefined){
-const err6 = {instancePath,schemaPath:"#/definitions/NetworkOutboundConfig/required",keyword:"required",params:{missingProperty: "allow"},message:"must have required property '"+"allow"+"'"};
+const err6 = {instancePath,schemaPath:"#/definitions/NetworkOutboundConfig/required",keyword:"required",params:{missingProperty: "allow"},message:"must have required property '"+"allow"+"'",schema:schema18.required,parentSchema:schema18,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -330,7 +334,7 @@ errors++;
 }
 for(const key1 in data){
 if(!(((key1 === "mode") || (key1 === "allow")) || (key1 === "deny"))){
-const err7 = {instancePath,schemaPath:"#/definitions/NetworkOutboundConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+const err7 = {instancePath,schemaPath:"#/definitions/NetworkOutboundConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema18,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -343,7 +347,7 @@ errors++;
 if(data.mode !== undefined){
 let data1 = data.mode;
 if(typeof data1 !== "string"){
-const err8 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/NetworkOutboundConfig/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err8 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/NetworkOutboundConfig/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.mode.type,parentSchema:schema18.properties.mode,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -353,7 +357,7 @@ vErrors.push(err8);
 errors++;
 }
 if("network" !== data1){
-const err9 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/NetworkOutboundConfig/properties/mode/const",keyword:"const",params:{allowedValue: "network"},message:"must be equal to constant"};
+const err9 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/NetworkOutboundConfig/properties/mode/const",keyword:"const",params:{allowedValue: "network"},message:"must be equal to constant",schema:"network",parentSchema:schema18.properties.mode,data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -367,7 +371,7 @@ if(data.allow !== undefined){
 let data2 = data.allow;
 if(Array.isArray(data2)){
 if(data2.length < 1){
-const err10 = {instancePath:instancePath+"/allow",schemaPath:"#/definitions/NetworkOutboundConfig/properties/allow/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+const err10 = {instancePath:instancePath+"/allow",schemaPath:"#/definitions/NetworkOutboundConfig/properties/allow/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema18.properties.allow,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -378,8 +382,9 @@ errors++;
 }
 const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
-if(typeof data2[i0] !== "string"){
-const err11 = {instancePath:instancePath+"/allow/" + i0,schemaPath:"#/definitions/NetworkOutboundConfig/properties/allow/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data3 = data2[i0];
+if(typeof data3 !== "string"){
+const err11 = {instancePath:instancePath+"/allow/" + i0,schemaPath:"#/definitions/NetworkOutboundConfig/properties/allow/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.allow.items.type,parentSchema:schema18.properties.allow.items,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -391,7 +396,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/allow",schemaPath:"#/definitions/NetworkOutboundConfig/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err12 = {instancePath:instancePath+"/allow",schemaPath:"#/definitions/NetworkOutboundConfig/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema18.properties.allow.type,parentSchema:schema18.properties.allow,data:data2};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -406,8 +411,9 @@ let data4 = data.deny;
 if(Array.isArray(data4)){
 const len1 = data4.length;
 for(let i1=0; i1<len1; i1++){
-if(typeof data4[i1] !== "string"){
-const err13 = {instancePath:instancePath+"/deny/" + i1,schemaPath:"#/definitions/NetworkOutboundConfig/properties/deny/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data5 = data4[i1];
+if(typeof data5 !== "string"){
+const err13 = {instancePath:instancePath+"/deny/" + i1,schemaPath:"#/definitions/NetworkOutboundConfig/properties/deny/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.deny.items.type,parentSchema:schema18.properties.deny.items,data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -419,7 +425,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/deny",schemaPath:"#/definitions/NetworkOutboundConfig/properties/deny/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err14 = {instancePath:instancePath+"/deny",schemaPath:"#/definitions/NetworkOutboundConfig/properties/deny/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema18.properties.deny.type,parentSchema:schema18.properties.deny,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -431,7 +437,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath,schemaPath:"#/definitions/NetworkOutboundConfig/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err15 = {instancePath,schemaPath:"#/definitions/NetworkOutboundConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -444,7 +450,7 @@ var _valid0 = _errs7 === errors;
 valid0 = valid0 || _valid0;
 }
 if(!valid0){
-const err16 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err16 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema16.anyOf,parentSchema:schema16,data};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -518,7 +524,7 @@ if(_valid0){
 const _errs6 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.target === undefined){
-const err2 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'"};
+const err2 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema22.required,parentSchema:schema22,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -528,7 +534,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.image === undefined){
-const err3 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/required",keyword:"required",params:{missingProperty: "image"},message:"must have required property '"+"image"+"'"};
+const err3 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/required",keyword:"required",params:{missingProperty: "image"},message:"must have required property '"+"image"+"'",schema:schema22.required,parentSchema:schema22,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -538,7 +544,7 @@ vErrors.push(err3);
 errors++;
 }
 if(data.network === undefined){
-const err4 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'"};
+const err4 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'",schema:schema22.required,parentSchema:schema22,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -549,7 +555,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((key0 === "target") || (key0 === "image")) || (key0 === "network")) || (key0 === "directory")) || (key0 === "unitName"))){
-const err5 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err5 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -562,7 +568,7 @@ errors++;
 if(data.target !== undefined){
 let data1 = data.target;
 if(typeof data1 !== "string"){
-const err6 = {instancePath:instancePath+"/target",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err6 = {instancePath:instancePath+"/target",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.target.type,parentSchema:schema22.properties.target,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -572,7 +578,7 @@ vErrors.push(err6);
 errors++;
 }
 if("quadlet" !== data1){
-const err7 = {instancePath:instancePath+"/target",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/target/const",keyword:"const",params:{allowedValue: "quadlet"},message:"must be equal to constant"};
+const err7 = {instancePath:instancePath+"/target",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/target/const",keyword:"const",params:{allowedValue: "quadlet"},message:"must be equal to constant",schema:"quadlet",parentSchema:schema22.properties.target,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -583,8 +589,9 @@ errors++;
 }
 }
 if(data.image !== undefined){
-if(typeof data.image !== "string"){
-const err8 = {instancePath:instancePath+"/image",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data2 = data.image;
+if(typeof data2 !== "string"){
+const err8 = {instancePath:instancePath+"/image",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.image.type,parentSchema:schema22.properties.image,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -595,8 +602,9 @@ errors++;
 }
 }
 if(data.network !== undefined){
-if(typeof data.network !== "string"){
-const err9 = {instancePath:instancePath+"/network",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data3 = data.network;
+if(typeof data3 !== "string"){
+const err9 = {instancePath:instancePath+"/network",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.network.type,parentSchema:schema22.properties.network,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -607,8 +615,9 @@ errors++;
 }
 }
 if(data.directory !== undefined){
-if(typeof data.directory !== "string"){
-const err10 = {instancePath:instancePath+"/directory",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/directory/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data4 = data.directory;
+if(typeof data4 !== "string"){
+const err10 = {instancePath:instancePath+"/directory",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/directory/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.directory.type,parentSchema:schema22.properties.directory,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -622,7 +631,7 @@ if(data.unitName !== undefined){
 let data5 = data.unitName;
 if(typeof data5 === "string"){
 if(!pattern3.test(data5)){
-const err11 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/unitName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\""};
+const err11 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/unitName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema22.properties.unitName,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -633,7 +642,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/unitName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err12 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/unitName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.unitName.type,parentSchema:schema22.properties.unitName,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -645,7 +654,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err13 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -658,7 +667,7 @@ var _valid0 = _errs6 === errors;
 valid1 = _valid0;
 }
 if(!valid1){
-const err14 = {instancePath,schemaPath:"#/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+const err14 = {instancePath,schemaPath:"#/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema21.allOf[0].if,parentSchema:schema21.allOf[0],data};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -709,7 +718,7 @@ if(_valid1){
 const _errs25 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.target === undefined){
-const err17 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'"};
+const err17 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema23.required,parentSchema:schema23,data};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -719,7 +728,7 @@ vErrors.push(err17);
 errors++;
 }
 if(data.user === undefined){
-const err18 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'"};
+const err18 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema23.required,parentSchema:schema23,data};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -729,7 +738,7 @@ vErrors.push(err18);
 errors++;
 }
 if(data.uid === undefined){
-const err19 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/required",keyword:"required",params:{missingProperty: "uid"},message:"must have required property '"+"uid"+"'"};
+const err19 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/required",keyword:"required",params:{missingProperty: "uid"},message:"must have required property '"+"uid"+"'",schema:schema23.required,parentSchema:schema23,data};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -740,7 +749,7 @@ errors++;
 }
 for(const key1 in data){
 if(!(((((((key1 === "target") || (key1 === "user")) || (key1 === "uid")) || (key1 === "group")) || (key1 === "directory")) || (key1 === "workerdPath")) || (key1 === "unitName"))){
-const err20 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+const err20 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema23,data};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -753,7 +762,7 @@ errors++;
 if(data.target !== undefined){
 let data7 = data.target;
 if(typeof data7 !== "string"){
-const err21 = {instancePath:instancePath+"/target",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err21 = {instancePath:instancePath+"/target",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.target.type,parentSchema:schema23.properties.target,data:data7};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -763,7 +772,7 @@ vErrors.push(err21);
 errors++;
 }
 if("systemd-nsenter" !== data7){
-const err22 = {instancePath:instancePath+"/target",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/target/const",keyword:"const",params:{allowedValue: "systemd-nsenter"},message:"must be equal to constant"};
+const err22 = {instancePath:instancePath+"/target",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/target/const",keyword:"const",params:{allowedValue: "systemd-nsenter"},message:"must be equal to constant",schema:"systemd-nsenter",parentSchema:schema23.properties.target,data:data7};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -777,7 +786,7 @@ if(data.user !== undefined){
 let data8 = data.user;
 if(typeof data8 === "string"){
 if(!pattern6.test(data8)){
-const err23 = {instancePath:instancePath+"/user",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/user/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_-]*\\$?$"},message:"must match pattern \""+"^[a-z_][a-z0-9_-]*\\$?$"+"\""};
+const err23 = {instancePath:instancePath+"/user",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/user/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_-]*\\$?$"},message:"must match pattern \""+"^[a-z_][a-z0-9_-]*\\$?$"+"\"",schema:"^[a-z_][a-z0-9_-]*\\$?$",parentSchema:schema23.properties.user,data:data8};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -788,7 +797,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/user",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err24 = {instancePath:instancePath+"/user",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.user.type,parentSchema:schema23.properties.user,data:data8};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -801,7 +810,7 @@ errors++;
 if(data.uid !== undefined){
 let data9 = data.uid;
 if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-const err25 = {instancePath:instancePath+"/uid",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/uid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err25 = {instancePath:instancePath+"/uid",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/uid/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema23.properties.uid.type,parentSchema:schema23.properties.uid,data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -812,7 +821,7 @@ errors++;
 }
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 < 1 || isNaN(data9)){
-const err26 = {instancePath:instancePath+"/uid",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/uid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+const err26 = {instancePath:instancePath+"/uid",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/uid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema23.properties.uid,data:data9};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -827,7 +836,7 @@ if(data.group !== undefined){
 let data10 = data.group;
 if(typeof data10 === "string"){
 if(!pattern6.test(data10)){
-const err27 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/group/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_-]*\\$?$"},message:"must match pattern \""+"^[a-z_][a-z0-9_-]*\\$?$"+"\""};
+const err27 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/group/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_-]*\\$?$"},message:"must match pattern \""+"^[a-z_][a-z0-9_-]*\\$?$"+"\"",schema:"^[a-z_][a-z0-9_-]*\\$?$",parentSchema:schema23.properties.group,data:data10};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -838,7 +847,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err28 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.group.type,parentSchema:schema23.properties.group,data:data10};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -849,8 +858,9 @@ errors++;
 }
 }
 if(data.directory !== undefined){
-if(typeof data.directory !== "string"){
-const err29 = {instancePath:instancePath+"/directory",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/directory/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data11 = data.directory;
+if(typeof data11 !== "string"){
+const err29 = {instancePath:instancePath+"/directory",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/directory/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.directory.type,parentSchema:schema23.properties.directory,data:data11};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -861,8 +871,9 @@ errors++;
 }
 }
 if(data.workerdPath !== undefined){
-if(typeof data.workerdPath !== "string"){
-const err30 = {instancePath:instancePath+"/workerdPath",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/workerdPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data12 = data.workerdPath;
+if(typeof data12 !== "string"){
+const err30 = {instancePath:instancePath+"/workerdPath",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/workerdPath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.workerdPath.type,parentSchema:schema23.properties.workerdPath,data:data12};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -876,7 +887,7 @@ if(data.unitName !== undefined){
 let data13 = data.unitName;
 if(typeof data13 === "string"){
 if(!pattern3.test(data13)){
-const err31 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/unitName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\""};
+const err31 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/unitName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema23.properties.unitName,data:data13};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -887,7 +898,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/unitName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err32 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/unitName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.unitName.type,parentSchema:schema23.properties.unitName,data:data13};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -899,7 +910,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err33 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -912,7 +923,7 @@ var _valid1 = _errs25 === errors;
 valid5 = _valid1;
 }
 if(!valid5){
-const err34 = {instancePath,schemaPath:"#/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+const err34 = {instancePath,schemaPath:"#/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema21.allOf[1].if,parentSchema:schema21.allOf[1],data};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -923,7 +934,7 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.target === undefined){
-const err35 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'"};
+const err35 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema21.required,parentSchema:schema21,data};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -935,7 +946,7 @@ errors++;
 if(data.target !== undefined){
 let data14 = data.target;
 if(!((data14 === "quadlet") || (data14 === "systemd-nsenter"))){
-const err36 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/enum",keyword:"enum",params:{allowedValues: schema21.properties.target.enum},message:"must be equal to one of the allowed values"};
+const err36 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/enum",keyword:"enum",params:{allowedValues: schema21.properties.target.enum},message:"must be equal to one of the allowed values",schema:schema21.properties.target.enum,parentSchema:schema21.properties.target,data:data14};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -947,7 +958,7 @@ errors++;
 }
 }
 else {
-const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -966,7 +977,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.compatibilityDate === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "compatibilityDate"},message:"must have required property '"+"compatibilityDate"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "compatibilityDate"},message:"must have required property '"+"compatibilityDate"+"'",schema:schema11.required,parentSchema:schema11,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -976,7 +987,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.sockets === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "sockets"},message:"must have required property '"+"sockets"+"'"};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "sockets"},message:"must have required property '"+"sockets"+"'",schema:schema11.required,parentSchema:schema11,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -986,7 +997,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.upstreams === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "upstreams"},message:"must have required property '"+"upstreams"+"'"};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "upstreams"},message:"must have required property '"+"upstreams"+"'",schema:schema11.required,parentSchema:schema11,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -996,7 +1007,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.routes === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "routes"},message:"must have required property '"+"routes"+"'"};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "routes"},message:"must have required property '"+"routes"+"'",schema:schema11.required,parentSchema:schema11,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1006,7 +1017,7 @@ vErrors.push(err3);
 errors++;
 }
 if(data.deployment === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "deployment"},message:"must have required property '"+"deployment"+"'"};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "deployment"},message:"must have required property '"+"deployment"+"'",schema:schema11.required,parentSchema:schema11,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1017,7 +1028,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(func2.call(schema11.properties, key0))){
-const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema11,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1028,8 +1039,9 @@ errors++;
 }
 }
 if(data.$schema !== undefined){
-if(typeof data.$schema !== "string"){
-const err6 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data0 = data.$schema;
+if(typeof data0 !== "string"){
+const err6 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.$schema.type,parentSchema:schema11.properties.$schema,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1043,7 +1055,7 @@ if(data.compatibilityDate !== undefined){
 let data1 = data.compatibilityDate;
 if(typeof data1 === "string"){
 if(!pattern0.test(data1)){
-const err7 = {instancePath:instancePath+"/compatibilityDate",schemaPath:"#/properties/compatibilityDate/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}$"+"\""};
+const err7 = {instancePath:instancePath+"/compatibilityDate",schemaPath:"#/properties/compatibilityDate/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}$"+"\"",schema:"^\\d{4}-\\d{2}-\\d{2}$",parentSchema:schema11.properties.compatibilityDate,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1054,7 +1066,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/compatibilityDate",schemaPath:"#/properties/compatibilityDate/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err8 = {instancePath:instancePath+"/compatibilityDate",schemaPath:"#/properties/compatibilityDate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.compatibilityDate.type,parentSchema:schema11.properties.compatibilityDate,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1068,7 +1080,7 @@ if(data.sockets !== undefined){
 let data2 = data.sockets;
 if(Array.isArray(data2)){
 if(data2.length < 1){
-const err9 = {instancePath:instancePath+"/sockets",schemaPath:"#/properties/sockets/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+const err9 = {instancePath:instancePath+"/sockets",schemaPath:"#/properties/sockets/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.sockets,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1082,7 +1094,7 @@ for(let i0=0; i0<len0; i0++){
 let data3 = data2[i0];
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 if(data3.name === undefined){
-const err10 = {instancePath:instancePath+"/sockets/" + i0,schemaPath:"#/definitions/SocketConfig/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+const err10 = {instancePath:instancePath+"/sockets/" + i0,schemaPath:"#/definitions/SocketConfig/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema12.required,parentSchema:schema12,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1092,7 +1104,7 @@ vErrors.push(err10);
 errors++;
 }
 if(data3.port === undefined){
-const err11 = {instancePath:instancePath+"/sockets/" + i0,schemaPath:"#/definitions/SocketConfig/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
+const err11 = {instancePath:instancePath+"/sockets/" + i0,schemaPath:"#/definitions/SocketConfig/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'",schema:schema12.required,parentSchema:schema12,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1103,7 +1115,7 @@ errors++;
 }
 for(const key1 in data3){
 if(!((((key1 === "name") || (key1 === "port")) || (key1 === "address")) || (key1 === "activation"))){
-const err12 = {instancePath:instancePath+"/sockets/" + i0,schemaPath:"#/definitions/SocketConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+const err12 = {instancePath:instancePath+"/sockets/" + i0,schemaPath:"#/definitions/SocketConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema12,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1117,7 +1129,7 @@ if(data3.name !== undefined){
 let data4 = data3.name;
 if(typeof data4 === "string"){
 if(!pattern1.test(data4)){
-const err13 = {instancePath:instancePath+"/sockets/" + i0+"/name",schemaPath:"#/definitions/SocketConfig/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_-]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_-]*$"+"\""};
+const err13 = {instancePath:instancePath+"/sockets/" + i0+"/name",schemaPath:"#/definitions/SocketConfig/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_-]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_-]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_-]*$",parentSchema:schema12.properties.name,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1128,7 +1140,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/sockets/" + i0+"/name",schemaPath:"#/definitions/SocketConfig/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err14 = {instancePath:instancePath+"/sockets/" + i0+"/name",schemaPath:"#/definitions/SocketConfig/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.name.type,parentSchema:schema12.properties.name,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1141,7 +1153,7 @@ errors++;
 if(data3.port !== undefined){
 let data5 = data3.port;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err15 = {instancePath:instancePath+"/sockets/" + i0+"/port",schemaPath:"#/definitions/SocketConfig/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err15 = {instancePath:instancePath+"/sockets/" + i0+"/port",schemaPath:"#/definitions/SocketConfig/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.port.type,parentSchema:schema12.properties.port,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1152,7 +1164,7 @@ errors++;
 }
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 > 65535 || isNaN(data5)){
-const err16 = {instancePath:instancePath+"/sockets/" + i0+"/port",schemaPath:"#/definitions/SocketConfig/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+const err16 = {instancePath:instancePath+"/sockets/" + i0+"/port",schemaPath:"#/definitions/SocketConfig/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema12.properties.port,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1162,7 +1174,7 @@ vErrors.push(err16);
 errors++;
 }
 if(data5 < 1 || isNaN(data5)){
-const err17 = {instancePath:instancePath+"/sockets/" + i0+"/port",schemaPath:"#/definitions/SocketConfig/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+const err17 = {instancePath:instancePath+"/sockets/" + i0+"/port",schemaPath:"#/definitions/SocketConfig/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.port,data:data5};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1174,8 +1186,9 @@ errors++;
 }
 }
 if(data3.address !== undefined){
-if(typeof data3.address !== "string"){
-const err18 = {instancePath:instancePath+"/sockets/" + i0+"/address",schemaPath:"#/definitions/SocketConfig/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data6 = data3.address;
+if(typeof data6 !== "string"){
+const err18 = {instancePath:instancePath+"/sockets/" + i0+"/address",schemaPath:"#/definitions/SocketConfig/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.address.type,parentSchema:schema12.properties.address,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1188,7 +1201,7 @@ errors++;
 if(data3.activation !== undefined){
 let data7 = data3.activation;
 if(typeof data7 !== "string"){
-const err19 = {instancePath:instancePath+"/sockets/" + i0+"/activation",schemaPath:"#/definitions/SocketConfig/properties/activation/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err19 = {instancePath:instancePath+"/sockets/" + i0+"/activation",schemaPath:"#/definitions/SocketConfig/properties/activation/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.activation.type,parentSchema:schema12.properties.activation,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1198,7 +1211,7 @@ vErrors.push(err19);
 errors++;
 }
 if(!((data7 === "systemd") || (data7 === "workerd"))){
-const err20 = {instancePath:instancePath+"/sockets/" + i0+"/activation",schemaPath:"#/definitions/SocketConfig/properties/activation/enum",keyword:"enum",params:{allowedValues: schema12.properties.activation.enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/sockets/" + i0+"/activation",schemaPath:"#/definitions/SocketConfig/properties/activation/enum",keyword:"enum",params:{allowedValues: schema12.properties.activation.enum},message:"must be equal to one of the allowed values",schema:schema12.properties.activation.enum,parentSchema:schema12.properties.activation,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1210,7 +1223,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/sockets/" + i0,schemaPath:"#/definitions/SocketConfig/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err21 = {instancePath:instancePath+"/sockets/" + i0,schemaPath:"#/definitions/SocketConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data:data3};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1222,7 +1235,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/sockets",schemaPath:"#/properties/sockets/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err22 = {instancePath:instancePath+"/sockets",schemaPath:"#/properties/sockets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.sockets.type,parentSchema:schema11.properties.sockets,data:data2};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1244,7 +1257,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/upstreams",schemaPath:"#/properties/upstreams/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err23 = {instancePath:instancePath+"/upstreams",schemaPath:"#/properties/upstreams/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.upstreams.type,parentSchema:schema11.properties.upstreams,data:data8};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1262,7 +1275,7 @@ for(let i2=0; i2<len2; i2++){
 let data11 = data10[i2];
 if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
 if(data11.host === undefined){
-const err24 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'"};
+const err24 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema15.required,parentSchema:schema15,data:data11};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1272,7 +1285,7 @@ vErrors.push(err24);
 errors++;
 }
 if(data11.upstream === undefined){
-const err25 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/required",keyword:"required",params:{missingProperty: "upstream"},message:"must have required property '"+"upstream"+"'"};
+const err25 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/required",keyword:"required",params:{missingProperty: "upstream"},message:"must have required property '"+"upstream"+"'",schema:schema15.required,parentSchema:schema15,data:data11};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1283,7 +1296,7 @@ errors++;
 }
 for(const key2 in data11){
 if(!((key2 === "host") || (key2 === "upstream"))){
-const err26 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+const err26 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema15,data:data11};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1294,8 +1307,9 @@ errors++;
 }
 }
 if(data11.host !== undefined){
-if(typeof data11.host !== "string"){
-const err27 = {instancePath:instancePath+"/routes/" + i2+"/host",schemaPath:"#/definitions/RouteConfig/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data12 = data11.host;
+if(typeof data12 !== "string"){
+const err27 = {instancePath:instancePath+"/routes/" + i2+"/host",schemaPath:"#/definitions/RouteConfig/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.host.type,parentSchema:schema15.properties.host,data:data12};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1306,8 +1320,9 @@ errors++;
 }
 }
 if(data11.upstream !== undefined){
-if(typeof data11.upstream !== "string"){
-const err28 = {instancePath:instancePath+"/routes/" + i2+"/upstream",schemaPath:"#/definitions/RouteConfig/properties/upstream/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data13 = data11.upstream;
+if(typeof data13 !== "string"){
+const err28 = {instancePath:instancePath+"/routes/" + i2+"/upstream",schemaPath:"#/definitions/RouteConfig/properties/upstream/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.upstream.type,parentSchema:schema15.properties.upstream,data:data13};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1319,7 +1334,7 @@ errors++;
 }
 }
 else {
-const err29 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err29 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.type,parentSchema:schema15,data:data11};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1331,7 +1346,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err30 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.type,parentSchema:schema11.properties.routes,data:data10};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1352,7 +1367,7 @@ let data15 = data.unmatched;
 if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
 for(const key3 in data15){
 if(!(key3 === "status")){
-const err31 = {instancePath:instancePath+"/unmatched",schemaPath:"#/definitions/UnmatchedConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+const err31 = {instancePath:instancePath+"/unmatched",schemaPath:"#/definitions/UnmatchedConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data:data15};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1365,7 +1380,7 @@ errors++;
 if(data15.status !== undefined){
 let data16 = data15.status;
 if(!((typeof data16 == "number") && (isFinite(data16)))){
-const err32 = {instancePath:instancePath+"/unmatched/status",schemaPath:"#/definitions/UnmatchedConfig/properties/status/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const err32 = {instancePath:instancePath+"/unmatched/status",schemaPath:"#/definitions/UnmatchedConfig/properties/status/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema19.properties.status.type,parentSchema:schema19.properties.status,data:data16};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1375,7 +1390,7 @@ vErrors.push(err32);
 errors++;
 }
 if(!((data16 === 404) || (data16 === 421))){
-const err33 = {instancePath:instancePath+"/unmatched/status",schemaPath:"#/definitions/UnmatchedConfig/properties/status/enum",keyword:"enum",params:{allowedValues: schema19.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err33 = {instancePath:instancePath+"/unmatched/status",schemaPath:"#/definitions/UnmatchedConfig/properties/status/enum",keyword:"enum",params:{allowedValues: schema19.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema19.properties.status.enum,parentSchema:schema19.properties.status,data:data16};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1387,7 +1402,7 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/unmatched",schemaPath:"#/definitions/UnmatchedConfig/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err34 = {instancePath:instancePath+"/unmatched",schemaPath:"#/definitions/UnmatchedConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data:data15};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1405,7 +1420,7 @@ for(let i3=0; i3<len3; i3++){
 let data18 = data17[i3];
 if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
 if(data18.name === undefined){
-const err35 = {instancePath:instancePath+"/networks/" + i3,schemaPath:"#/definitions/NetworkConfig/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+const err35 = {instancePath:instancePath+"/networks/" + i3,schemaPath:"#/definitions/NetworkConfig/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema20.required,parentSchema:schema20,data:data18};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1416,7 +1431,7 @@ errors++;
 }
 for(const key4 in data18){
 if(!(((key4 === "name") || (key4 === "internal")) || (key4 === "subnet"))){
-const err36 = {instancePath:instancePath+"/networks/" + i3,schemaPath:"#/definitions/NetworkConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+const err36 = {instancePath:instancePath+"/networks/" + i3,schemaPath:"#/definitions/NetworkConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data:data18};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1430,7 +1445,7 @@ if(data18.name !== undefined){
 let data19 = data18.name;
 if(typeof data19 === "string"){
 if(!pattern3.test(data19)){
-const err37 = {instancePath:instancePath+"/networks/" + i3+"/name",schemaPath:"#/definitions/NetworkConfig/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\""};
+const err37 = {instancePath:instancePath+"/networks/" + i3+"/name",schemaPath:"#/definitions/NetworkConfig/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema20.properties.name,data:data19};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1441,7 +1456,7 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/networks/" + i3+"/name",schemaPath:"#/definitions/NetworkConfig/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err38 = {instancePath:instancePath+"/networks/" + i3+"/name",schemaPath:"#/definitions/NetworkConfig/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.name.type,parentSchema:schema20.properties.name,data:data19};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1452,8 +1467,9 @@ errors++;
 }
 }
 if(data18.internal !== undefined){
-if(typeof data18.internal !== "boolean"){
-const err39 = {instancePath:instancePath+"/networks/" + i3+"/internal",schemaPath:"#/definitions/NetworkConfig/properties/internal/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+let data20 = data18.internal;
+if(typeof data20 !== "boolean"){
+const err39 = {instancePath:instancePath+"/networks/" + i3+"/internal",schemaPath:"#/definitions/NetworkConfig/properties/internal/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema20.properties.internal.type,parentSchema:schema20.properties.internal,data:data20};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1464,8 +1480,9 @@ errors++;
 }
 }
 if(data18.subnet !== undefined){
-if(typeof data18.subnet !== "string"){
-const err40 = {instancePath:instancePath+"/networks/" + i3+"/subnet",schemaPath:"#/definitions/NetworkConfig/properties/subnet/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data21 = data18.subnet;
+if(typeof data21 !== "string"){
+const err40 = {instancePath:instancePath+"/networks/" + i3+"/subnet",schemaPath:"#/definitions/NetworkConfig/properties/subnet/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.subnet.type,parentSchema:schema20.properties.subnet,data:data21};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1477,7 +1494,7 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath:instancePath+"/networks/" + i3,schemaPath:"#/definitions/NetworkConfig/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err41 = {instancePath:instancePath+"/networks/" + i3,schemaPath:"#/definitions/NetworkConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data:data18};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1489,7 +1506,7 @@ errors++;
 }
 }
 else {
-const err42 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err42 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.networks.type,parentSchema:schema11.properties.networks,data:data17};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1507,7 +1524,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err43 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err43 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
 if(vErrors === null){
 vErrors = [err43];
 }

@@ -1,5 +1,5 @@
 /**
- * Golden trees: a fixture's expected/ folder holds every file a build writes.
+ * Golden trees: a fixture's expected/ folder contains every file a build writes.
  * A missing, extra or changed file fails with a diff; setting UPDATE_GOLDEN=1
  * rewrites the expected trees instead.
  */

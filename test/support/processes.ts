@@ -40,7 +40,7 @@ export interface EchoServer {
   close(): Promise<void>;
 }
 
-/** Starts an HTTP server on `host` that answers every request with its method, URL, headers and body as JSON. */
+/** Starts an HTTP server on `host` that responds to every request with its method, URL, headers and body as JSON. */
 export async function startEchoServer(host = "127.0.0.1"): Promise<EchoServer> {
   const received: EchoedRequest[] = [];
   const server = http.createServer((request, response) => {

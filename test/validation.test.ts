@@ -1,0 +1,198 @@
+/** Invalid configs: the diagnostics the library returns and what the CLI prints for them. */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { compile, type Diagnostic, type WorkerdComposeConfig } from "../compiler/index.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const scratch = mkdtempSync(path.join(tmpdir(), "workerd-compose-validation-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function validConfig(): WorkerdComposeConfig {
+  return {
+    compatibilityDate: "2024-12-01",
+    sockets: [{ name: "http", port: 80 }],
+    networks: [{ name: "mynet" }],
+    upstreams: [{ name: "whoami", container: { image: "docker.io/traefik/whoami", network: "mynet" } }],
+    routes: [{ host: "whoami.example.com", upstream: "whoami" }],
+    deployment: { target: "quadlet", image: "localhost/workerd", network: "mynet" },
+  };
+}
+
+function errorsOf(config: unknown): Diagnostic[] {
+  const result = compile(config, { today: new Date("2026-01-01T00:00:00Z") });
+  assert.deepEqual(result.files, [], "a config with errors produced files");
+  return result.diagnostics.filter((diagnostic) => diagnostic.severity === "error");
+}
+
+function only(diagnostics: Diagnostic[]): Diagnostic {
+  assert.equal(diagnostics.length, 1, JSON.stringify(diagnostics, null, 2));
+  return diagnostics[0]!;
+}
+
+describe("compile diagnostics", () => {
+  test("valid config has none", () => {
+    const result = compile(validConfig(), { today: new Date("2026-01-01T00:00:00Z") });
+    assert.deepEqual(result.diagnostics, []);
+    assert.ok(result.files.length > 0);
+  });
+
+  test("unknown upstream suggests close name", () => {
+    const config = validConfig();
+    config.routes.push({ host: "b.example.com", upstream: "whoamy" });
+    const diagnostic = only(errorsOf(config));
+    assert.equal(diagnostic.code, "unknown-upstream");
+    assert.equal(diagnostic.path, "routes[1].upstream");
+    assert.equal(diagnostic.received, "whoamy");
+    assert.equal(diagnostic.hint, 'Did you mean "whoami"?');
+  });
+
+  test("unknown key suggests close key", () => {
+    const config = { ...validConfig(), rutes: [] };
+    const diagnostic = only(errorsOf(config));
+    assert.equal(diagnostic.code, "unknown-key");
+    assert.equal(diagnostic.path, "rutes");
+    assert.equal(diagnostic.hint, 'Did you mean "routes"?');
+  });
+
+  test("missing key names its path", () => {
+    const config = validConfig() as Partial<WorkerdComposeConfig>;
+    delete config.deployment;
+    const diagnostic = only(errorsOf(config));
+    assert.equal(diagnostic.code, "missing-key");
+    assert.equal(diagnostic.path, "deployment");
+  });
+
+  test("wrong deployment field is reported once", () => {
+    const config = validConfig();
+    (config.deployment as unknown as Record<string, unknown>).user = "test";
+    const diagnostic = only(errorsOf(config));
+    assert.equal(diagnostic.code, "unknown-key");
+    assert.equal(diagnostic.path, "deployment.user");
+  });
+
+  test("unknown target lists the targets", () => {
+    const config = validConfig();
+    (config.deployment as unknown as Record<string, unknown>).target = "quadlett";
+    const diagnostic = only(errorsOf(config));
+    assert.equal(diagnostic.code, "invalid-value");
+    assert.equal(diagnostic.path, "deployment.target");
+    assert.equal(diagnostic.hint, 'Did you mean "quadlet"?');
+  });
+
+  test("duplicate names are errors", () => {
+    const config = validConfig();
+    config.sockets.push({ name: "http", port: 8080 });
+    config.upstreams.push({ name: "whoami", address: "127.0.0.1:80" });
+    const codes = errorsOf(config).map((diagnostic) => `${diagnostic.code} ${diagnostic.path}`);
+    assert.ok(codes.includes("duplicate-name sockets[1].name"), codes.join("\n"));
+    assert.ok(codes.includes("duplicate-name upstreams[1].name"), codes.join("\n"));
+  });
+
+  test("routes colliding after normalisation", () => {
+    const config = validConfig();
+    config.routes.push({ host: "WHOAMI.example.com.", upstream: "whoami" });
+    const diagnostic = only(errorsOf(config));
+    assert.equal(diagnostic.code, "duplicate-route");
+    assert.equal(diagnostic.path, "routes[1].host");
+    assert.match(diagnostic.message, /routes\[0\]/);
+  });
+
+  test("IPv6 address without brackets", () => {
+    const config = validConfig();
+    config.upstreams[0]!.address = "fd00::10:80";
+    const diagnostic = only(errorsOf(config));
+    assert.equal(diagnostic.code, "invalid-address");
+    assert.match(diagnostic.message, /brackets/);
+  });
+
+  test("port conflict between sockets", () => {
+    const config = validConfig();
+    config.sockets.push({ name: "again", port: 80, address: "127.0.0.1" });
+    const diagnostic = only(errorsOf(config));
+    assert.equal(diagnostic.code, "port-conflict");
+    assert.equal(diagnostic.path, "sockets[1].port");
+  });
+
+  test("impossible and future dates", () => {
+    assert.equal(only(errorsOf({ ...validConfig(), compatibilityDate: "2024-02-31" })).code, "invalid-date");
+    assert.equal(only(errorsOf({ ...validConfig(), compatibilityDate: "2026-06-01" })).code, "future-date");
+  });
+
+  test("nsenter upstream without IP", () => {
+    const config = validConfig();
+    config.deployment = { target: "systemd-nsenter", user: "test", uid: 1000 };
+    const diagnostic = only(errorsOf(config));
+    assert.equal(diagnostic.code, "address-needs-ip");
+    assert.equal(diagnostic.path, "upstreams[0].container");
+  });
+
+  test("container IP outside subnet", () => {
+    const config = validConfig();
+    config.networks = [{ name: "mynet", subnet: "10.89.0.0/24" }];
+    config.upstreams[0]!.container!.ip = "10.90.0.10";
+    assert.equal(only(errorsOf(config)).code, "address-outside-subnet");
+  });
+
+  test("reserved upstream name", () => {
+    const config = validConfig();
+    config.upstreams[0]!.name = "proxy";
+    config.routes[0]!.upstream = "proxy";
+    assert.equal(only(errorsOf(config)).code, "reserved-name");
+  });
+});
+
+describe("command-line errors", () => {
+  function runCli(args: string[], cwd = root) {
+    return spawnSync(process.execPath, [path.join(root, "bin/workerd-compose.js"), ...args], { cwd, encoding: "utf8" });
+  }
+
+  test("semantic error exits 1 without stack", () => {
+    const file = path.join(scratch, "bad.json");
+    const config = validConfig();
+    config.routes[0]!.upstream = "whoamy";
+    writeFileSync(file, JSON.stringify(config, null, 2));
+    const run = runCli(["build", "--config", file, "--out", path.join(scratch, "bad-out")]);
+    assert.equal(run.status, 1);
+    assert.equal(run.stdout, "");
+    assert.match(run.stderr, /bad\.json:\d+:\d+: error \[unknown-upstream\] routes\[0\]\.upstream/);
+    assert.match(run.stderr, /Did you mean "whoami"\?/);
+    assert.doesNotMatch(run.stderr, /\n\s+at /);
+  });
+
+  test("TypeScript syntax error exits 1", () => {
+    const file = path.join(scratch, "broken.config.ts");
+    writeFileSync(file, "export default {\n  compatibilityDate: ,\n};\n");
+    const run = runCli(["build", "--config", file, "--out", path.join(scratch, "broken-out")]);
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /broken\.config\.ts:2:\d+: error \[config-syntax\]/);
+    assert.doesNotMatch(run.stderr, /\n\s+at /);
+  });
+
+  test("missing config file exits 1", () => {
+    const run = runCli(["build"], scratch);
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /config-not-found/);
+  });
+
+  test("unknown option exits 1", () => {
+    const run = runCli(["build", "--confg", "x.ts"]);
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /confg/);
+  });
+
+  test("help and version", () => {
+    const help = runCli(["--help"]);
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /--config/);
+    assert.match(help.stdout, /Examples:/);
+    const version = runCli(["--version"]);
+    assert.equal(version.status, 0);
+    assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+  });
+});
