@@ -1,4 +1,5 @@
 /** The compiler on the file system: find and load a config, compile it, write the output tree. */
+import { readFileSync } from "node:fs";
 import path from "node:path";
 
 import { compile, type CompileOptions, type OutputFile } from "./compile.js";
@@ -54,7 +55,11 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     throw error;
   }
 
-  const compiled = compile(loaded.value, options);
+  const configDirectory = path.dirname(loaded.file);
+  const compiled = compile(loaded.value, {
+    readFile: (file) => readFileSync(path.resolve(configDirectory, file), "utf8"),
+    ...options,
+  });
   result.files = compiled.files;
   result.diagnostics = compiled.diagnostics.map((diagnostic) => ({
     ...diagnostic,

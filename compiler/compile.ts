@@ -18,7 +18,8 @@ import {
   type NamedUnit,
 } from "./lower/units.js";
 import { generateWorkerModules } from "./lower/worker-modules.js";
-import { lowerToWorkerdConfig, moduleFiles } from "./lower/workerd.js";
+import { certificateFiles, lowerToWorkerdConfig, moduleFiles } from "./lower/workerd.js";
+import { loadCertificates, type ReadConfigFile } from "./load/certificates.js";
 import { resolveConfig } from "./resolve/index.js";
 import { checkSchema } from "./validate/schema.js";
 import { checkSemantics } from "./validate/semantic.js";
@@ -35,6 +36,12 @@ export interface OutputFile {
 export interface CompileOptions {
   /** The date that compatibility dates are compared with. @default the current date */
   today?: Date;
+  /**
+   * Reads a file that the config names (a trusted certificate), given its
+   * path as written. build() reads relative to the config file; without it,
+   * such entries are reported as unreadable.
+   */
+  readFile?: ReadConfigFile;
 }
 
 export interface CompileResult {
@@ -67,8 +74,13 @@ export function compile(config: unknown, options: CompileOptions = {}): CompileR
   if (diagnostics.some((diagnostic) => diagnostic.severity === "error")) {
     return { files: [], diagnostics };
   }
+  const loaded = loadCertificates(typed, options.readFile);
+  diagnostics.push(...loaded.diagnostics);
+  if (loaded.diagnostics.length > 0) {
+    return { files: [], diagnostics };
+  }
 
-  const files = generateFiles(resolveConfig(typed));
+  const files = generateFiles(resolveConfig(typed, loaded.certificates));
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, diagnostics };
 }
@@ -79,6 +91,9 @@ function generateFiles(config: ResolvedConfig): OutputFile[] {
     file(`${outputFolders.workerd}/config.capnp`, printCapnpConfig(lowerToWorkerdConfig(config))),
     file(`${outputFolders.workerd}/${moduleFiles.main}`, modules.fetchJs),
     file(`${outputFolders.workerd}/${moduleFiles.library}`, modules.libraryJs),
+    ...certificateFiles(config).map((certificate) =>
+      file(`${outputFolders.workerd}/${certificate.path}`, certificate.contents),
+    ),
   ];
 
   const quadletUnits: NamedUnit[] = [

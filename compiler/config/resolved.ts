@@ -12,6 +12,7 @@ export interface ResolvedConfig {
   routes: ResolvedRoute[];
   outbound: ResolvedOutbound;
   unmatched: { status: 404 | 421 };
+  forwarded: ResolvedForwarded;
   networks: ResolvedNetwork[];
   deployment: ResolvedDeployment;
 }
@@ -31,9 +32,36 @@ export interface ResolvedSocket {
 
 export interface ResolvedUpstream {
   name: string;
-  /** Where workerd connects to. */
-  address: HostPort;
+  /** Where workerd connects to; undefined for a pass-through upstream, which connects where the client asked. */
+  address: HostPort | undefined;
   container: ResolvedContainer | undefined;
+  /** Host header sent in place of the client's (`NAME` or `NAME:PORT`, normalised). */
+  hostHeader: string | undefined;
+  https: ResolvedHttps | undefined;
+}
+
+export interface ResolvedHttps {
+  /** Always set for an upstream with an address; undefined for a pass-through upstream. */
+  certificateHost: string | undefined;
+  /** PEM text of each trusted CA certificate, one certificate per entry. */
+  trustedCertificates: string[];
+  trustBrowserCas: boolean;
+}
+
+export interface ResolvedForwarded {
+  /** Trusted proxy ranges, IPv4-mapped IPv6 ranges also given in their IPv4 form. */
+  trustedProxies: ResolvedTrustedProxy[];
+  xForwardedFor: boolean;
+  xForwardedHost: boolean;
+  xForwardedProto: boolean;
+  forwarded: boolean;
+}
+
+export interface ResolvedTrustedProxy {
+  /** The range as the config wrote it. */
+  cidr: string;
+  /** `4:` or `6:` followed by the range's first PREFIX address bits, as the router matches them. */
+  bits: string;
 }
 
 export interface ResolvedContainer {
@@ -45,8 +73,10 @@ export interface ResolvedContainer {
 }
 
 export interface ResolvedRoute {
-  /** Normalised host name: lower case, punycode, no trailing dot. */
+  /** Normalised host name (lower case, punycode, no trailing dot), or `*.` and such a name. */
   host: string;
+  /** Path prefix such as `/api`; undefined for every path of the host. */
+  pathPrefix: string | undefined;
   upstream: string;
 }
 

@@ -27,7 +27,12 @@ export interface WorkerdComposeConfig {
   /** Servers that requests are forwarded to. */
   upstreams: UpstreamConfig[];
 
-  /** Routes from a request's host name to an upstream. */
+  /**
+   * Routes from a request's host name (and optionally a path prefix) to an
+   * upstream. An exact host name beats a wildcard, a longer wildcard suffix
+   * beats a shorter one, and on the chosen host the longest matching path
+   * prefix wins.
+   */
   routes: RouteConfig[];
 
   /**
@@ -38,6 +43,14 @@ export interface WorkerdComposeConfig {
 
   /** What the proxy answers when no route matches the request's host. */
   unmatched?: UnmatchedConfig;
+
+  /**
+   * The forwarding headers the upstream receives, and which peers may pass
+   * on their own. By default workerd is the edge: `X-Forwarded-For`,
+   * `X-Forwarded-Host` and `X-Forwarded-Proto` are replaced with what it saw.
+   * @default {}
+   */
+  forwarded?: ForwardedConfig;
 
   /** Rootless Podman networks, each emitted as a Quadlet `.network` file. */
   networks?: NetworkConfig[];
@@ -96,6 +109,54 @@ export interface UpstreamConfig {
 
   /** The rootless Podman container that serves this upstream, emitted as a Quadlet `.container` file. */
   container?: UpstreamContainerConfig;
+
+  /**
+   * Forward each request to the host and port the client asked for, over
+   * plain HTTP through the `network` outbound, instead of to a fixed
+   * address. The client then picks the destination, so this needs
+   * `outbound.mode: "network"` with an `allow` list of CIDR ranges only.
+   * An upstream has exactly one of `address`, `container` and `passThrough`.
+   * @default false
+   */
+  passThrough?: boolean;
+
+  /**
+   * Host header of the forwarded requests, as `NAME` or `NAME:PORT`. Without
+   * it the upstream receives the host the client requested (lower case, IDN in
+   * punycode, port kept). Only for `outbound.mode: "external"`, because a
+   * `network` outbound connects to the host of the request URL, which is the
+   * upstream's address.
+   */
+  hostHeader?: string;
+
+  /** Connect to the upstream over HTTPS instead of plain HTTP. */
+  https?: UpstreamHttpsConfig;
+}
+
+/** TLS settings of an upstream reached over HTTPS. */
+export interface UpstreamHttpsConfig {
+  /**
+   * Host name that the upstream's certificate must be valid for; workerd
+   * also sends it as SNI. It defaults to the host of the upstream's address
+   * when that is a name, and is required when the address is an IP address.
+   */
+  certificateHost?: string;
+
+  /**
+   * CA certificates to trust for this upstream, such as a private CA or the
+   * upstream's self-signed certificate. Each entry is either PEM text
+   * (starting with `-----BEGIN CERTIFICATE-----`) or the path of a PEM file
+   * relative to the config file; files are read at build time.
+   * @default []
+   */
+  trustedCertificates?: string[];
+
+  /**
+   * Whether the CAs that web browsers trust are trusted too. Set it to
+   * `false` to accept only `trustedCertificates`.
+   * @default true
+   */
+  trustBrowserCas?: boolean;
 }
 
 /** A container that serves an upstream. */
@@ -130,10 +191,25 @@ export interface UpstreamContainerConfig {
   port?: number;
 }
 
-/** A route from a request's host name to an upstream. */
+/** A route from a request's host name, and optionally a path prefix, to an upstream. */
 export interface RouteConfig {
-  /** Host name to match, e.g. `whoami.example.com`. Matching ignores case and a trailing dot. */
+  /**
+   * Host name to match, e.g. `whoami.example.com`, or a wildcard such as
+   * `*.example.com`, which matches names with one or more labels before
+   * `.example.com` (`a.example.com`, `a.b.example.com`) but never
+   * `example.com` itself. Matching ignores case and a trailing dot, and an
+   * IDN name matches its punycode form. The port of the request is ignored.
+   */
   host: string;
+
+  /**
+   * Path prefix such as `/api`: the route takes `/api` and every path below
+   * `/api/` on its host, but not `/apix`. Matching is case-sensitive, on the
+   * percent-encoded path with `.` and `..` segments resolved. The upstream
+   * receives the full path; the prefix is not removed. Without a prefix the
+   * route takes every path of its host that no prefix route takes.
+   */
+  pathPrefix?: string;
 
   /** Name of the upstream (from `upstreams`) that receives the request. */
   upstream: string;
@@ -161,6 +237,9 @@ export interface NetworkOutboundConfig {
   /**
    * Destinations the network service may connect to: CIDR ranges such as
    * `10.89.0.0/24`, or workerd's names `public`, `private`, `local`, `network`.
+   * With a `passThrough` upstream it must list CIDR ranges only, none of
+   * them `/0`, because the client picks the destination. Cover IPv6 too
+   * (e.g. `fd00::/64`) when a destination's name may resolve to IPv6.
    * @minItems 1
    */
   allow: string[];
@@ -176,6 +255,49 @@ export interface UnmatchedConfig {
    * @default 404
    */
   status?: 404 | 421;
+}
+
+/** Forwarding headers and the peers trusted to send their own. */
+export interface ForwardedConfig {
+  /**
+   * CIDR ranges (IPv4 and IPv6) of proxies in front of workerd. A request
+   * from such a peer keeps its forwarding headers: workerd appends the peer's
+   * address to `X-Forwarded-For` and to `Forwarded`, and keeps
+   * `X-Forwarded-Host` and `X-Forwarded-Proto` when the peer sent them. An
+   * IPv4 client of a dual-stack socket (`::ffff:a.b.c.d`) matches the IPv4
+   * ranges.
+   * @default []
+   */
+  trustedProxies?: string[];
+
+  /**
+   * Send `X-Forwarded-For` with the client's IP address. When off, the header
+   * is removed from requests of untrusted peers.
+   * @default true
+   */
+  xForwardedFor?: boolean;
+
+  /**
+   * Send `X-Forwarded-Host` with the host (and port) the client requested.
+   * When off, the header is removed from requests of untrusted peers.
+   * @default true
+   */
+  xForwardedHost?: boolean;
+
+  /**
+   * Send `X-Forwarded-Proto` with the scheme of the client's request. When
+   * off, the header is removed from requests of untrusted peers.
+   * @default true
+   */
+  xForwardedProto?: boolean;
+
+  /**
+   * Send the standard `Forwarded` header (RFC 7239) with `for`, `host` and
+   * `proto`, an IPv6 client written as `for="[2001:db8::1]"`. When off, the
+   * header is removed from requests of untrusted peers.
+   * @default false
+   */
+  forwarded?: boolean;
 }
 
 /** A rootless Podman network, emitted as a Quadlet `.network` file. */

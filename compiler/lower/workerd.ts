@@ -1,7 +1,15 @@
 /** Lowers a resolved config to the model of workerd's config.capnp. */
-import type { ResolvedConfig, ResolvedSocket } from "../config/resolved.js";
+import type { ResolvedConfig, ResolvedSocket, ResolvedUpstream } from "../config/resolved.js";
 import { formatHostPort } from "../util/address.js";
-import { Embed, type Config, type Service, type Socket, type Worker } from "../model/workerd.js";
+import {
+  Embed,
+  type Config,
+  type ExternalServer,
+  type Service,
+  type Socket,
+  type TlsOptions,
+  type Worker,
+} from "../model/workerd.js";
 
 /** Names of the services the compiler adds next to one `external` service per upstream. */
 export const proxyServiceName = "proxy";
@@ -24,20 +32,72 @@ export function lowerToWorkerdConfig(config: ResolvedConfig): Config {
     // One binding per upstream; the router calls env[upstream name].fetch().
     worker.bindings = config.upstreams.map((upstream) => ({ name: upstream.name, service: upstream.name }));
     for (const upstream of config.upstreams) {
-      services.push({
-        name: upstream.name,
-        external: { address: formatHostPort(upstream.address.host, upstream.address.port), http: {} },
-      });
+      services.push({ name: upstream.name, external: lowerExternalServer(upstream) });
     }
   } else {
     worker.globalOutbound = outboundServiceName;
+    const tlsOptions = lowerNetworkTlsOptions(config.upstreams);
     services.push({
       name: outboundServiceName,
-      network: { allow: config.outbound.allow, deny: config.outbound.deny },
+      network: { allow: config.outbound.allow, deny: config.outbound.deny, ...(tlsOptions && { tlsOptions }) },
     });
   }
 
   return { services, sockets: config.sockets.map(lowerSocket) };
+}
+
+function lowerExternalServer(upstream: ResolvedUpstream): ExternalServer {
+  if (upstream.address === undefined) {
+    throw new Error(`pass-through upstream "${upstream.name}" reached the external outbound`);
+  }
+  const address = formatHostPort(upstream.address.host, upstream.address.port);
+  if (upstream.https === undefined) {
+    return { address, http: {} };
+  }
+  return {
+    address,
+    https: {
+      tlsOptions: lowerTlsOptions([upstream]),
+      // Always set: without it workerd checks the certificate against the
+      // address and, for an IP address, sends no SNI.
+      certificateHost: upstream.https.certificateHost,
+    },
+  };
+}
+
+/**
+ * A network service needs TLS options to carry https at all: without them
+ * workerd fails with "this client has no TLS configuration". One service
+ * serves every upstream, so it trusts what any https upstream trusts.
+ */
+function lowerNetworkTlsOptions(upstreams: readonly ResolvedUpstream[]): TlsOptions | undefined {
+  const https = upstreams.filter((upstream) => upstream.https !== undefined);
+  return https.length === 0 ? undefined : lowerTlsOptions(https);
+}
+
+function lowerTlsOptions(upstreams: readonly ResolvedUpstream[]): TlsOptions {
+  const trustedCertificates = upstreams.flatMap((upstream) =>
+    upstream.https!.trustedCertificates.map((_, index) => new Embed(certificateFileName(upstream, index))),
+  );
+  return {
+    trustBrowserCas: upstreams.some((upstream) => upstream.https!.trustBrowserCas),
+    ...(trustedCertificates.length > 0 && { trustedCertificates }),
+  };
+}
+
+/** Path of a trusted certificate file, relative to config.capnp. */
+export function certificateFileName(upstream: ResolvedUpstream, index: number): string {
+  return `certificates/${upstream.name}-${index + 1}.pem`;
+}
+
+/** The trusted certificate files that config.capnp embeds, with their PEM text. */
+export function certificateFiles(config: ResolvedConfig): { path: string; contents: string }[] {
+  return config.upstreams.flatMap((upstream) =>
+    (upstream.https?.trustedCertificates ?? []).map((contents, index) => ({
+      path: certificateFileName(upstream, index),
+      contents,
+    })),
+  );
 }
 
 function lowerSocket(socket: ResolvedSocket): Socket {

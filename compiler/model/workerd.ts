@@ -52,13 +52,35 @@ export interface Worker_Binding {
   service: string;
 }
 
-export interface ExternalServer {
-  /** `HOST:PORT`, IPv6 in brackets. */
-  address: string;
-  http: HttpOptions;
+/** An `ExternalServer`: one of `http` and `https`, as in the schema's union. */
+export type ExternalServer =
+  | {
+      /** `HOST:PORT`, IPv6 in brackets. */
+      address: string;
+      http: HttpOptions;
+    }
+  | {
+      address: string;
+      https: ExternalServer_Https;
+    };
+
+/** The `https` group of `ExternalServer`. */
+export interface ExternalServer_Https {
+  options?: HttpOptions;
+  tlsOptions?: TlsOptions;
+  /** Host name the certificate must be valid for, also sent as SNI; without it, the address's host. */
+  certificateHost?: string;
 }
 
 export interface Network {
   allow: string[];
   deny: string[];
+  tlsOptions?: TlsOptions;
+}
+
+/** The client side of `TlsOptions`; fields the compiler does not emit are left out. */
+export interface TlsOptions {
+  trustBrowserCas?: boolean;
+  /** CA certificates in PEM format, each one certificate. */
+  trustedCertificates?: (Embed | string)[];
 }

@@ -97,6 +97,52 @@ export function parseCidr(text: string): Cidr | string {
   return { address, prefix: Number(prefixText), family };
 }
 
+/**
+ * Returns the bits of an IP address as a string of `0` and `1`: 32 for IPv4,
+ * 128 for IPv6. The generated router matches trusted proxies against bit
+ * strings of this form.
+ */
+export function addressBits(address: string): string | undefined {
+  if (isIPv4(address)) {
+    return address
+      .split(".")
+      .map((octet) => Number(octet).toString(2).padStart(8, "0"))
+      .join("");
+  }
+  if (!isIPv6(address)) {
+    return undefined;
+  }
+
+  // An IPv4 tail (::ffff:192.0.2.1) stands for the last two groups.
+  let text = address.toLowerCase();
+  const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (tail) {
+    const bits = addressBits(tail[1]!)!;
+    const high = parseInt(bits.slice(0, 16), 2).toString(16);
+    const low = parseInt(bits.slice(16), 2).toString(16);
+    text = `${text.slice(0, tail.index)}${high}:${low}`;
+  }
+
+  const [head, rest] = text.split("::") as [string, string | undefined];
+  const headGroups = head === "" ? [] : head.split(":");
+  const restGroups = rest === undefined || rest === "" ? [] : rest.split(":");
+  const zeros = rest === undefined ? [] : Array<string>(8 - headGroups.length - restGroups.length).fill("0");
+  return [...headGroups, ...zeros, ...restGroups]
+    .map((group) => parseInt(group, 16).toString(2).padStart(16, "0"))
+    .join("");
+}
+
+/** Returns the first `prefix` bits of a range's address, the bits every address inside it starts with. */
+export function cidrBits(range: Cidr): string {
+  return addressBits(range.address)!.slice(0, range.prefix);
+}
+
+/** Returns whether the address (IPv4 or IPv6) lies inside the range of the same family. */
+export function addressInCidr(address: string, range: Cidr): boolean {
+  const family = isIPv4(address) ? 4 : isIPv6(address) ? 6 : undefined;
+  return family === range.family && addressBits(address)!.startsWith(cidrBits(range));
+}
+
 /** Returns whether the IPv4 address lies inside the IPv4 range. */
 export function ipv4InCidr(address: string, range: Cidr): boolean {
   if (range.family !== 4 || !isIPv4(address)) {

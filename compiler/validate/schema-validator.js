@@ -3,17 +3,19 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"$schema":{"type":"string","description":"URL or path of the JSON Schema, so that editors complete JSON and YAML configs."},"compatibilityDate":{"type":"string","description":"Compatibility date of the generated worker, as `YYYY-MM-DD`. It must not be in the future and not newer than the workerd binary supports.","pattern":"^\\d{4}-\\d{2}-\\d{2}$"},"sockets":{"type":"array","items":{"$ref":"#/definitions/SocketConfig"},"description":"Listening sockets. Each becomes a socket in config.capnp and, when systemd activates it, a `ListenStream=` line of the socket unit.","minItems":1},"upstreams":{"type":"array","items":{"$ref":"#/definitions/UpstreamConfig"},"description":"Servers that requests are forwarded to."},"routes":{"type":"array","items":{"$ref":"#/definitions/RouteConfig"},"description":"Routes from a request's host name to an upstream."},"outbound":{"$ref":"#/definitions/OutboundConfig","description":"How the worker reaches its upstreams.","default":{"mode":"external"}},"unmatched":{"$ref":"#/definitions/UnmatchedConfig","description":"What the proxy answers when no route matches the request's host."},"networks":{"type":"array","items":{"$ref":"#/definitions/NetworkConfig"},"description":"Rootless Podman networks, each emitted as a Quadlet `.network` file."},"deployment":{"$ref":"#/definitions/DeploymentConfig","description":"How workerd is installed and started."}},"required":["compatibilityDate","sockets","upstreams","routes","deployment"],"additionalProperties":false,"description":"One workerd deployment: where it listens, what it proxies to and how it runs.","definitions":{"SocketConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the socket in config.capnp and in workerd's `--socket-fd NAME=FD`.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"port":{"type":"integer","description":"TCP port to listen on.","minimum":1,"maximum":65535},"address":{"type":"string","description":"IP address to listen on. Without it the socket listens on every address, IPv4 and IPv6 (dual-stack). An IPv6 address is written without brackets."},"activation":{"type":"string","enum":["systemd","workerd"],"description":"Who opens the socket. `systemd`: a socket unit listens and hands the socket to workerd as a file descriptor, so workerd needs no privilege to bind it and starts on the first connection. `workerd`: workerd binds the address itself.","default":"systemd"}},"required":["name","port"],"additionalProperties":false,"description":"A listening socket of workerd."},"UpstreamConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the upstream, used by routes. It also names the upstream's service and binding in config.capnp.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"address":{"type":"string","description":"`HOST:PORT` to connect to, e.g. `whoami.example.com:80`, `10.89.0.10:8080` or `[fd00::10]:80`. Without it, the address is derived from `container`: its IP address for `systemd-nsenter` deployments, otherwise its name, and the container's port."},"container":{"$ref":"#/definitions/UpstreamContainerConfig","description":"The rootless Podman container that serves this upstream, emitted as a Quadlet `.container` file."}},"required":["name"],"additionalProperties":false,"description":"A server that the proxy forwards requests to."},"UpstreamContainerConfig":{"type":"object","properties":{"image":{"type":"string","description":"Container image, e.g. `docker.io/traefik/whoami`."},"name":{"type":"string","description":"Container name. Other containers on the same network resolve it through Podman's DNS, so it is the host name that the proxy connects to. Defaults to the upstream's name.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"network":{"type":"string","description":"Name of the network (from `networks`) that the container joins."},"ip":{"type":"string","description":"Fixed IPv4 address of the container on its network. Needed when workerd runs outside Podman (`systemd-nsenter`), where Podman's DNS does not answer."},"port":{"type":"integer","description":"TCP port the container serves HTTP on.","minimum":1,"maximum":65535,"default":80}},"required":["image","network"],"additionalProperties":false,"description":"A container that serves an upstream."},"RouteConfig":{"type":"object","properties":{"host":{"type":"string","description":"Host name to match, e.g. `whoami.example.com`. Matching ignores case and a trailing dot."},"upstream":{"type":"string","description":"Name of the upstream (from `upstreams`) that receives the request."}},"required":["host","upstream"],"additionalProperties":false,"description":"A route from a request's host name to an upstream."},"OutboundConfig":{"anyOf":[{"$ref":"#/definitions/ExternalOutboundConfig"},{"$ref":"#/definitions/NetworkOutboundConfig"}],"description":"How the worker reaches upstreams: one `external` service and binding per upstream, or one `network` service used as the worker's global outbound."},"ExternalOutboundConfig":{"type":"object","properties":{"mode":{"type":"string","const":"external"}},"required":["mode"],"additionalProperties":false,"description":"One `external` service per upstream, each bound to the worker."},"NetworkOutboundConfig":{"type":"object","properties":{"mode":{"type":"string","const":"network"},"allow":{"type":"array","items":{"type":"string"},"description":"Destinations the network service may connect to: CIDR ranges such as `10.89.0.0/24`, or workerd's names `public`, `private`, `local`, `network`.","minItems":1},"deny":{"type":"array","items":{"type":"string"},"description":"Destinations refused even when `allow` contains them."}},"required":["mode","allow"],"additionalProperties":false,"description":"A `network` service set as the worker's `globalOutbound`: the worker forwards with `fetch()`, and the connection goes to whatever the upstream's host name resolves to, within `allow`."},"UnmatchedConfig":{"type":"object","properties":{"status":{"type":"number","enum":[404,421],"description":"HTTP status: 404 (Not Found) or 421 (Misdirected Request).","default":404}},"additionalProperties":false,"description":"The answer to a request whose host matches no route."},"NetworkConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the network. The file is `NAME.network` and Podman names the network `NAME`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"internal":{"type":"boolean","description":"Whether containers on the network are cut off from other networks.","default":true},"subnet":{"type":"string","description":"Subnet in CIDR form, e.g. `10.89.0.0/24`. Pin it when containers have fixed addresses."}},"required":["name"],"additionalProperties":false,"description":"A rootless Podman network, emitted as a Quadlet `.network` file."},"DeploymentConfig":{"type":"object","properties":{"target":{"enum":["quadlet","systemd-nsenter"]}},"required":["target"],"allOf":[{"if":{"properties":{"target":{"type":"string","const":"quadlet"}}},"then":{"$ref":"#/definitions/QuadletDeploymentConfig"}},{"if":{"properties":{"target":{"type":"string","const":"systemd-nsenter"}}},"then":{"$ref":"#/definitions/SystemdNsenterDeploymentConfig"}}],"description":"How workerd is installed and started."},"QuadletDeploymentConfig":{"type":"object","properties":{"target":{"type":"string","const":"quadlet"},"image":{"type":"string","description":"Container image whose entrypoint is the workerd binary, e.g. `localhost/workerd`."},"network":{"type":"string","description":"Name of the network (from `networks`) that the workerd container joins."},"directory":{"type":"string","description":"Host directory that holds config.capnp and the worker modules, mounted read-only into the container. It may start with `%h`, the user's home directory.","default":"%h/workerd"},"unitName":{"type":"string","description":"Base name of the units: `NAME.socket` activates `NAME.container`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"}},"required":["target","image","network"],"additionalProperties":false,"description":"workerd in a rootless Podman container, described by Quadlet user units: `workerd.socket` and `workerd.container`."},"SystemdNsenterDeploymentConfig":{"type":"object","properties":{"target":{"type":"string","const":"systemd-nsenter"},"user":{"type":"string","description":"The user that runs rootless Podman; workerd runs as this user.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"uid":{"type":"integer","description":"Numeric id of `user`. It locates the user's runtime directory `/run/user/UID`, where Podman keeps the files that point to its namespaces.","minimum":1},"group":{"type":"string","description":"Group that workerd runs as. Defaults to `user`.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"directory":{"type":"string","description":"Directory that holds config.capnp, the worker modules and the start script.","default":"/var/srv/workerd"},"workerdPath":{"type":"string","description":"Path of the workerd binary on the host.","default":"/usr/local/bin/workerd"},"unitName":{"type":"string","description":"Base name of the system units: `NAME.socket` activates `NAME.service`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"}},"required":["target","user","uid"],"additionalProperties":false,"description":"workerd from the host file system as a system service that runs as the rootless Podman user, inside that user's Podman network namespace (entered with nsenter), so it reaches containers by their IP addresses."}},"title":"workerd-compose configuration"};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"$schema":{"type":"string","description":"URL or path of the JSON Schema, so that editors complete JSON and YAML configs."},"compatibilityDate":{"type":"string","description":"Compatibility date of the generated worker, as `YYYY-MM-DD`. It must not be in the future and not newer than the workerd binary supports.","pattern":"^\\d{4}-\\d{2}-\\d{2}$"},"sockets":{"type":"array","items":{"$ref":"#/definitions/SocketConfig"},"description":"Listening sockets. Each becomes a socket in config.capnp and, when systemd activates it, a `ListenStream=` line of the socket unit.","minItems":1},"upstreams":{"type":"array","items":{"$ref":"#/definitions/UpstreamConfig"},"description":"Servers that requests are forwarded to."},"routes":{"type":"array","items":{"$ref":"#/definitions/RouteConfig"},"description":"Routes from a request's host name (and optionally a path prefix) to an upstream. An exact host name beats a wildcard, a longer wildcard suffix beats a shorter one, and on the chosen host the longest matching path prefix wins."},"outbound":{"$ref":"#/definitions/OutboundConfig","description":"How the worker reaches its upstreams.","default":{"mode":"external"}},"unmatched":{"$ref":"#/definitions/UnmatchedConfig","description":"What the proxy answers when no route matches the request's host."},"forwarded":{"$ref":"#/definitions/ForwardedConfig","description":"The forwarding headers the upstream receives, and which peers may pass on their own. By default workerd is the edge: `X-Forwarded-For`, `X-Forwarded-Host` and `X-Forwarded-Proto` are replaced with what it saw.","default":{}},"networks":{"type":"array","items":{"$ref":"#/definitions/NetworkConfig"},"description":"Rootless Podman networks, each emitted as a Quadlet `.network` file."},"deployment":{"$ref":"#/definitions/DeploymentConfig","description":"How workerd is installed and started."}},"required":["compatibilityDate","sockets","upstreams","routes","deployment"],"additionalProperties":false,"description":"One workerd deployment: where it listens, what it proxies to and how it runs.","definitions":{"SocketConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the socket in config.capnp and in workerd's `--socket-fd NAME=FD`.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"port":{"type":"integer","description":"TCP port to listen on.","minimum":1,"maximum":65535},"address":{"type":"string","description":"IP address to listen on. Without it the socket listens on every address, IPv4 and IPv6 (dual-stack). An IPv6 address is written without brackets."},"activation":{"type":"string","enum":["systemd","workerd"],"description":"Who opens the socket. `systemd`: a socket unit listens and hands the socket to workerd as a file descriptor, so workerd needs no privilege to bind it and starts on the first connection. `workerd`: workerd binds the address itself.","default":"systemd"}},"required":["name","port"],"additionalProperties":false,"description":"A listening socket of workerd."},"UpstreamConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the upstream, used by routes. It also names the upstream's service and binding in config.capnp.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"address":{"type":"string","description":"`HOST:PORT` to connect to, e.g. `whoami.example.com:80`, `10.89.0.10:8080` or `[fd00::10]:80`. Without it, the address is derived from `container`: its IP address for `systemd-nsenter` deployments, otherwise its name, and the container's port."},"container":{"$ref":"#/definitions/UpstreamContainerConfig","description":"The rootless Podman container that serves this upstream, emitted as a Quadlet `.container` file."},"passThrough":{"type":"boolean","description":"Forward each request to the host and port the client asked for, over plain HTTP through the `network` outbound, instead of to a fixed address. The client then picks the destination, so this needs `outbound.mode: \"network\"` with an `allow` list of CIDR ranges only. An upstream has exactly one of `address`, `container` and `passThrough`.","default":false},"hostHeader":{"type":"string","description":"Host header of the forwarded requests, as `NAME` or `NAME:PORT`. Without it the upstream receives the host the client requested (lower case, IDN in punycode, port kept). Only for `outbound.mode: \"external\"`, because a `network` outbound connects to the host of the request URL, which is the upstream's address."},"https":{"$ref":"#/definitions/UpstreamHttpsConfig","description":"Connect to the upstream over HTTPS instead of plain HTTP."}},"required":["name"],"additionalProperties":false,"description":"A server that the proxy forwards requests to."},"UpstreamContainerConfig":{"type":"object","properties":{"image":{"type":"string","description":"Container image, e.g. `docker.io/traefik/whoami`."},"name":{"type":"string","description":"Container name. Other containers on the same network resolve it through Podman's DNS, so it is the host name that the proxy connects to. Defaults to the upstream's name.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"network":{"type":"string","description":"Name of the network (from `networks`) that the container joins."},"ip":{"type":"string","description":"Fixed IPv4 address of the container on its network. Needed when workerd runs outside Podman (`systemd-nsenter`), where Podman's DNS does not answer."},"port":{"type":"integer","description":"TCP port the container serves HTTP on.","minimum":1,"maximum":65535,"default":80}},"required":["image","network"],"additionalProperties":false,"description":"A container that serves an upstream."},"UpstreamHttpsConfig":{"type":"object","properties":{"certificateHost":{"type":"string","description":"Host name that the upstream's certificate must be valid for; workerd also sends it as SNI. It defaults to the host of the upstream's address when that is a name, and is required when the address is an IP address."},"trustedCertificates":{"type":"array","items":{"type":"string"},"description":"CA certificates to trust for this upstream, such as a private CA or the upstream's self-signed certificate. Each entry is either PEM text (starting with `-----BEGIN CERTIFICATE-----`) or the path of a PEM file relative to the config file; files are read at build time.","default":[]},"trustBrowserCas":{"type":"boolean","description":"Whether the CAs that web browsers trust are trusted too. Set it to `false` to accept only `trustedCertificates`.","default":true}},"additionalProperties":false,"description":"TLS settings of an upstream reached over HTTPS."},"RouteConfig":{"type":"object","properties":{"host":{"type":"string","description":"Host name to match, e.g. `whoami.example.com`, or a wildcard such as `*.example.com`, which matches names with one or more labels before `.example.com` (`a.example.com`, `a.b.example.com`) but never `example.com` itself. Matching ignores case and a trailing dot, and an IDN name matches its punycode form. The port of the request is ignored."},"pathPrefix":{"type":"string","description":"Path prefix such as `/api`: the route takes `/api` and every path below `/api/` on its host, but not `/apix`. Matching is case-sensitive, on the percent-encoded path with `.` and `..` segments resolved. The upstream receives the full path; the prefix is not removed. Without a prefix the route takes every path of its host that no prefix route takes."},"upstream":{"type":"string","description":"Name of the upstream (from `upstreams`) that receives the request."}},"required":["host","upstream"],"additionalProperties":false,"description":"A route from a request's host name, and optionally a path prefix, to an upstream."},"OutboundConfig":{"anyOf":[{"$ref":"#/definitions/ExternalOutboundConfig"},{"$ref":"#/definitions/NetworkOutboundConfig"}],"description":"How the worker reaches upstreams: one `external` service and binding per upstream, or one `network` service used as the worker's global outbound."},"ExternalOutboundConfig":{"type":"object","properties":{"mode":{"type":"string","const":"external"}},"required":["mode"],"additionalProperties":false,"description":"One `external` service per upstream, each bound to the worker."},"NetworkOutboundConfig":{"type":"object","properties":{"mode":{"type":"string","const":"network"},"allow":{"type":"array","items":{"type":"string"},"description":"Destinations the network service may connect to: CIDR ranges such as `10.89.0.0/24`, or workerd's names `public`, `private`, `local`, `network`. With a `passThrough` upstream it must list CIDR ranges only, none of them `/0`, because the client picks the destination. Cover IPv6 too (e.g. `fd00::/64`) when a destination's name may resolve to IPv6.","minItems":1},"deny":{"type":"array","items":{"type":"string"},"description":"Destinations refused even when `allow` contains them."}},"required":["mode","allow"],"additionalProperties":false,"description":"A `network` service set as the worker's `globalOutbound`: the worker forwards with `fetch()`, and the connection goes to whatever the upstream's host name resolves to, within `allow`."},"UnmatchedConfig":{"type":"object","properties":{"status":{"type":"number","enum":[404,421],"description":"HTTP status: 404 (Not Found) or 421 (Misdirected Request).","default":404}},"additionalProperties":false,"description":"The answer to a request whose host matches no route."},"ForwardedConfig":{"type":"object","properties":{"trustedProxies":{"type":"array","items":{"type":"string"},"description":"CIDR ranges (IPv4 and IPv6) of proxies in front of workerd. A request from such a peer keeps its forwarding headers: workerd appends the peer's address to `X-Forwarded-For` and to `Forwarded`, and keeps `X-Forwarded-Host` and `X-Forwarded-Proto` when the peer sent them. An IPv4 client of a dual-stack socket (`::ffff:a.b.c.d`) matches the IPv4 ranges.","default":[]},"xForwardedFor":{"type":"boolean","description":"Send `X-Forwarded-For` with the client's IP address. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedHost":{"type":"boolean","description":"Send `X-Forwarded-Host` with the host (and port) the client requested. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedProto":{"type":"boolean","description":"Send `X-Forwarded-Proto` with the scheme of the client's request. When off, the header is removed from requests of untrusted peers.","default":true},"forwarded":{"type":"boolean","description":"Send the standard `Forwarded` header (RFC 7239) with `for`, `host` and `proto`, an IPv6 client written as `for=\"[2001:db8::1]\"`. When off, the header is removed from requests of untrusted peers.","default":false}},"additionalProperties":false,"description":"Forwarding headers and the peers trusted to send their own."},"NetworkConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the network. The file is `NAME.network` and Podman names the network `NAME`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"internal":{"type":"boolean","description":"Whether containers on the network are cut off from other networks.","default":true},"subnet":{"type":"string","description":"Subnet in CIDR form, e.g. `10.89.0.0/24`. Pin it when containers have fixed addresses."}},"required":["name"],"additionalProperties":false,"description":"A rootless Podman network, emitted as a Quadlet `.network` file."},"DeploymentConfig":{"type":"object","properties":{"target":{"enum":["quadlet","systemd-nsenter"]}},"required":["target"],"allOf":[{"if":{"properties":{"target":{"type":"string","const":"quadlet"}}},"then":{"$ref":"#/definitions/QuadletDeploymentConfig"}},{"if":{"properties":{"target":{"type":"string","const":"systemd-nsenter"}}},"then":{"$ref":"#/definitions/SystemdNsenterDeploymentConfig"}}],"description":"How workerd is installed and started."},"QuadletDeploymentConfig":{"type":"object","properties":{"target":{"type":"string","const":"quadlet"},"image":{"type":"string","description":"Container image whose entrypoint is the workerd binary, e.g. `localhost/workerd`."},"network":{"type":"string","description":"Name of the network (from `networks`) that the workerd container joins."},"directory":{"type":"string","description":"Host directory that holds config.capnp and the worker modules, mounted read-only into the container. It may start with `%h`, the user's home directory.","default":"%h/workerd"},"unitName":{"type":"string","description":"Base name of the units: `NAME.socket` activates `NAME.container`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"}},"required":["target","image","network"],"additionalProperties":false,"description":"workerd in a rootless Podman container, described by Quadlet user units: `workerd.socket` and `workerd.container`."},"SystemdNsenterDeploymentConfig":{"type":"object","properties":{"target":{"type":"string","const":"systemd-nsenter"},"user":{"type":"string","description":"The user that runs rootless Podman; workerd runs as this user.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"uid":{"type":"integer","description":"Numeric id of `user`. It locates the user's runtime directory `/run/user/UID`, where Podman keeps the files that point to its namespaces.","minimum":1},"group":{"type":"string","description":"Group that workerd runs as. Defaults to `user`.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"directory":{"type":"string","description":"Directory that holds config.capnp, the worker modules and the start script.","default":"/var/srv/workerd"},"workerdPath":{"type":"string","description":"Path of the workerd binary on the host.","default":"/usr/local/bin/workerd"},"unitName":{"type":"string","description":"Base name of the system units: `NAME.socket` activates `NAME.service`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"}},"required":["target","user","uid"],"additionalProperties":false,"description":"workerd from the host file system as a system service that runs as the rootless Podman user, inside that user's Podman network namespace (entered with nsenter), so it reaches containers by their IP addresses."}},"title":"workerd-compose configuration"};
 const schema12 = {"type":"object","properties":{"name":{"type":"string","description":"Name of the socket in config.capnp and in workerd's `--socket-fd NAME=FD`.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"port":{"type":"integer","description":"TCP port to listen on.","minimum":1,"maximum":65535},"address":{"type":"string","description":"IP address to listen on. Without it the socket listens on every address, IPv4 and IPv6 (dual-stack). An IPv6 address is written without brackets."},"activation":{"type":"string","enum":["systemd","workerd"],"description":"Who opens the socket. `systemd`: a socket unit listens and hands the socket to workerd as a file descriptor, so workerd needs no privilege to bind it and starts on the first connection. `workerd`: workerd binds the address itself.","default":"systemd"}},"required":["name","port"],"additionalProperties":false,"description":"A listening socket of workerd."};
-const schema15 = {"type":"object","properties":{"host":{"type":"string","description":"Host name to match, e.g. `whoami.example.com`. Matching ignores case and a trailing dot."},"upstream":{"type":"string","description":"Name of the upstream (from `upstreams`) that receives the request."}},"required":["host","upstream"],"additionalProperties":false,"description":"A route from a request's host name to an upstream."};
-const schema19 = {"type":"object","properties":{"status":{"type":"number","enum":[404,421],"description":"HTTP status: 404 (Not Found) or 421 (Misdirected Request).","default":404}},"additionalProperties":false,"description":"The answer to a request whose host matches no route."};
-const schema20 = {"type":"object","properties":{"name":{"type":"string","description":"Name of the network. The file is `NAME.network` and Podman names the network `NAME`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"internal":{"type":"boolean","description":"Whether containers on the network are cut off from other networks.","default":true},"subnet":{"type":"string","description":"Subnet in CIDR form, e.g. `10.89.0.0/24`. Pin it when containers have fixed addresses."}},"required":["name"],"additionalProperties":false,"description":"A rootless Podman network, emitted as a Quadlet `.network` file."};
+const schema16 = {"type":"object","properties":{"host":{"type":"string","description":"Host name to match, e.g. `whoami.example.com`, or a wildcard such as `*.example.com`, which matches names with one or more labels before `.example.com` (`a.example.com`, `a.b.example.com`) but never `example.com` itself. Matching ignores case and a trailing dot, and an IDN name matches its punycode form. The port of the request is ignored."},"pathPrefix":{"type":"string","description":"Path prefix such as `/api`: the route takes `/api` and every path below `/api/` on its host, but not `/apix`. Matching is case-sensitive, on the percent-encoded path with `.` and `..` segments resolved. The upstream receives the full path; the prefix is not removed. Without a prefix the route takes every path of its host that no prefix route takes."},"upstream":{"type":"string","description":"Name of the upstream (from `upstreams`) that receives the request."}},"required":["host","upstream"],"additionalProperties":false,"description":"A route from a request's host name, and optionally a path prefix, to an upstream."};
+const schema20 = {"type":"object","properties":{"status":{"type":"number","enum":[404,421],"description":"HTTP status: 404 (Not Found) or 421 (Misdirected Request).","default":404}},"additionalProperties":false,"description":"The answer to a request whose host matches no route."};
+const schema21 = {"type":"object","properties":{"trustedProxies":{"type":"array","items":{"type":"string"},"description":"CIDR ranges (IPv4 and IPv6) of proxies in front of workerd. A request from such a peer keeps its forwarding headers: workerd appends the peer's address to `X-Forwarded-For` and to `Forwarded`, and keeps `X-Forwarded-Host` and `X-Forwarded-Proto` when the peer sent them. An IPv4 client of a dual-stack socket (`::ffff:a.b.c.d`) matches the IPv4 ranges.","default":[]},"xForwardedFor":{"type":"boolean","description":"Send `X-Forwarded-For` with the client's IP address. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedHost":{"type":"boolean","description":"Send `X-Forwarded-Host` with the host (and port) the client requested. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedProto":{"type":"boolean","description":"Send `X-Forwarded-Proto` with the scheme of the client's request. When off, the header is removed from requests of untrusted peers.","default":true},"forwarded":{"type":"boolean","description":"Send the standard `Forwarded` header (RFC 7239) with `for`, `host` and `proto`, an IPv6 client written as `for=\"[2001:db8::1]\"`. When off, the header is removed from requests of untrusted peers.","default":false}},"additionalProperties":false,"description":"Forwarding headers and the peers trusted to send their own."};
+const schema22 = {"type":"object","properties":{"name":{"type":"string","description":"Name of the network. The file is `NAME.network` and Podman names the network `NAME`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"internal":{"type":"boolean","description":"Whether containers on the network are cut off from other networks.","default":true},"subnet":{"type":"string","description":"Subnet in CIDR form, e.g. `10.89.0.0/24`. Pin it when containers have fixed addresses."}},"required":["name"],"additionalProperties":false,"description":"A rootless Podman network, emitted as a Quadlet `.network` file."};
 const func2 = Object.prototype.hasOwnProperty;
 const pattern0 = new RegExp("^\\d{4}-\\d{2}-\\d{2}$", "u");
 const pattern1 = new RegExp("^[A-Za-z][A-Za-z0-9_-]*$", "u");
 const pattern3 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]*$", "u");
-const schema13 = {"type":"object","properties":{"name":{"type":"string","description":"Name of the upstream, used by routes. It also names the upstream's service and binding in config.capnp.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"address":{"type":"string","description":"`HOST:PORT` to connect to, e.g. `whoami.example.com:80`, `10.89.0.10:8080` or `[fd00::10]:80`. Without it, the address is derived from `container`: its IP address for `systemd-nsenter` deployments, otherwise its name, and the container's port."},"container":{"$ref":"#/definitions/UpstreamContainerConfig","description":"The rootless Podman container that serves this upstream, emitted as a Quadlet `.container` file."}},"required":["name"],"additionalProperties":false,"description":"A server that the proxy forwards requests to."};
+const schema13 = {"type":"object","properties":{"name":{"type":"string","description":"Name of the upstream, used by routes. It also names the upstream's service and binding in config.capnp.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"address":{"type":"string","description":"`HOST:PORT` to connect to, e.g. `whoami.example.com:80`, `10.89.0.10:8080` or `[fd00::10]:80`. Without it, the address is derived from `container`: its IP address for `systemd-nsenter` deployments, otherwise its name, and the container's port."},"container":{"$ref":"#/definitions/UpstreamContainerConfig","description":"The rootless Podman container that serves this upstream, emitted as a Quadlet `.container` file."},"passThrough":{"type":"boolean","description":"Forward each request to the host and port the client asked for, over plain HTTP through the `network` outbound, instead of to a fixed address. The client then picks the destination, so this needs `outbound.mode: \"network\"` with an `allow` list of CIDR ranges only. An upstream has exactly one of `address`, `container` and `passThrough`.","default":false},"hostHeader":{"type":"string","description":"Host header of the forwarded requests, as `NAME` or `NAME:PORT`. Without it the upstream receives the host the client requested (lower case, IDN in punycode, port kept). Only for `outbound.mode: \"external\"`, because a `network` outbound connects to the host of the request URL, which is the upstream's address."},"https":{"$ref":"#/definitions/UpstreamHttpsConfig","description":"Connect to the upstream over HTTPS instead of plain HTTP."}},"required":["name"],"additionalProperties":false,"description":"A server that the proxy forwards requests to."};
 const schema14 = {"type":"object","properties":{"image":{"type":"string","description":"Container image, e.g. `docker.io/traefik/whoami`."},"name":{"type":"string","description":"Container name. Other containers on the same network resolve it through Podman's DNS, so it is the host name that the proxy connects to. Defaults to the upstream's name.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"network":{"type":"string","description":"Name of the network (from `networks`) that the container joins."},"ip":{"type":"string","description":"Fixed IPv4 address of the container on its network. Needed when workerd runs outside Podman (`systemd-nsenter`), where Podman's DNS does not answer."},"port":{"type":"integer","description":"TCP port the container serves HTTP on.","minimum":1,"maximum":65535,"default":80}},"required":["image","network"],"additionalProperties":false,"description":"A container that serves an upstream."};
+const schema15 = {"type":"object","properties":{"certificateHost":{"type":"string","description":"Host name that the upstream's certificate must be valid for; workerd also sends it as SNI. It defaults to the host of the upstream's address when that is a name, and is required when the address is an IP address."},"trustedCertificates":{"type":"array","items":{"type":"string"},"description":"CA certificates to trust for this upstream, such as a private CA or the upstream's self-signed certificate. Each entry is either PEM text (starting with `-----BEGIN CERTIFICATE-----`) or the path of a PEM file relative to the config file; files are read at build time.","default":[]},"trustBrowserCas":{"type":"boolean","description":"Whether the CAs that web browsers trust are trusted too. Set it to `false` to accept only `trustedCertificates`.","default":true}},"additionalProperties":false,"description":"TLS settings of an upstream reached over HTTPS."};
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -30,7 +32,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((key0 === "name") || (key0 === "address")) || (key0 === "container"))){
+if(!((((((key0 === "name") || (key0 === "address")) || (key0 === "container")) || (key0 === "passThrough")) || (key0 === "hostHeader")) || (key0 === "https"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -225,9 +227,10 @@ vErrors.push(err16);
 errors++;
 }
 }
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data};
+if(data.passThrough !== undefined){
+let data8 = data.passThrough;
+if(typeof data8 !== "boolean"){
+const err17 = {instancePath:instancePath+"/passThrough",schemaPath:"#/properties/passThrough/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema13.properties.passThrough.type,parentSchema:schema13.properties.passThrough,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -236,13 +239,120 @@ vErrors.push(err17);
 }
 errors++;
 }
+}
+if(data.hostHeader !== undefined){
+let data9 = data.hostHeader;
+if(typeof data9 !== "string"){
+const err18 = {instancePath:instancePath+"/hostHeader",schemaPath:"#/properties/hostHeader/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.hostHeader.type,parentSchema:schema13.properties.hostHeader,data:data9};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data.https !== undefined){
+let data10 = data.https;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+for(const key2 in data10){
+if(!(((key2 === "certificateHost") || (key2 === "trustedCertificates")) || (key2 === "trustBrowserCas"))){
+const err19 = {instancePath:instancePath+"/https",schemaPath:"#/definitions/UpstreamHttpsConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema15,data:data10};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data10.certificateHost !== undefined){
+let data11 = data10.certificateHost;
+if(typeof data11 !== "string"){
+const err20 = {instancePath:instancePath+"/https/certificateHost",schemaPath:"#/definitions/UpstreamHttpsConfig/properties/certificateHost/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.certificateHost.type,parentSchema:schema15.properties.certificateHost,data:data11};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data10.trustedCertificates !== undefined){
+let data12 = data10.trustedCertificates;
+if(Array.isArray(data12)){
+const len0 = data12.length;
+for(let i0=0; i0<len0; i0++){
+let data13 = data12[i0];
+if(typeof data13 !== "string"){
+const err21 = {instancePath:instancePath+"/https/trustedCertificates/" + i0,schemaPath:"#/definitions/UpstreamHttpsConfig/properties/trustedCertificates/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.trustedCertificates.items.type,parentSchema:schema15.properties.trustedCertificates.items,data:data13};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/https/trustedCertificates",schemaPath:"#/definitions/UpstreamHttpsConfig/properties/trustedCertificates/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema15.properties.trustedCertificates.type,parentSchema:schema15.properties.trustedCertificates,data:data12};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data10.trustBrowserCas !== undefined){
+let data14 = data10.trustBrowserCas;
+if(typeof data14 !== "boolean"){
+const err23 = {instancePath:instancePath+"/https/trustBrowserCas",schemaPath:"#/definitions/UpstreamHttpsConfig/properties/trustBrowserCas/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema15.properties.trustBrowserCas.type,parentSchema:schema15.properties.trustBrowserCas,data:data14};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/https",schemaPath:"#/definitions/UpstreamHttpsConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.type,parentSchema:schema15,data:data10};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
 validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema16 = {"anyOf":[{"$ref":"#/definitions/ExternalOutboundConfig"},{"$ref":"#/definitions/NetworkOutboundConfig"}],"description":"How the worker reaches upstreams: one `external` service and binding per upstream, or one `network` service used as the worker's global outbound."};
-const schema17 = {"type":"object","properties":{"mode":{"type":"string","const":"external"}},"required":["mode"],"additionalProperties":false,"description":"One `external` service per upstream, each bound to the worker."};
-const schema18 = {"type":"object","properties":{"mode":{"type":"string","const":"network"},"allow":{"type":"array","items":{"type":"string"},"description":"Destinations the network service may connect to: CIDR ranges such as `10.89.0.0/24`, or workerd's names `public`, `private`, `local`, `network`.","minItems":1},"deny":{"type":"array","items":{"type":"string"},"description":"Destinations refused even when `allow` contains them."}},"required":["mode","allow"],"additionalProperties":false,"description":"A `network` service set as the worker's `globalOutbound`: the worker forwards with `fetch()`, and the connection goes to whatever the upstream's host name resolves to, within `allow`."};
+const schema17 = {"anyOf":[{"$ref":"#/definitions/ExternalOutboundConfig"},{"$ref":"#/definitions/NetworkOutboundConfig"}],"description":"How the worker reaches upstreams: one `external` service and binding per upstream, or one `network` service used as the worker's global outbound."};
+const schema18 = {"type":"object","properties":{"mode":{"type":"string","const":"external"}},"required":["mode"],"additionalProperties":false,"description":"One `external` service per upstream, each bound to the worker."};
+const schema19 = {"type":"object","properties":{"mode":{"type":"string","const":"network"},"allow":{"type":"array","items":{"type":"string"},"description":"Destinations the network service may connect to: CIDR ranges such as `10.89.0.0/24`, or workerd's names `public`, `private`, `local`, `network`. With a `passThrough` upstream it must list CIDR ranges only, none of them `/0`, because the client picks the destination. Cover IPv6 too (e.g. `fd00::/64`) when a destination's name may resolve to IPv6.","minItems":1},"deny":{"type":"array","items":{"type":"string"},"description":"Destinations refused even when `allow` contains them."}},"required":["mode","allow"],"additionalProperties":false,"description":"A `network` service set as the worker's `globalOutbound`: the worker forwards with `fetch()`, and the connection goes to whatever the upstream's host name resolves to, within `allow`."};
 
 function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -252,7 +362,7 @@ let valid0 = false;
 const _errs1 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err0 = {instancePath,schemaPath:"#/definitions/ExternalOutboundConfig/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema17.required,parentSchema:schema17,data};
+const err0 = {instancePath,schemaPath:"#/definitions/ExternalOutboundConfig/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema18.required,parentSchema:schema18,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -263,7 +373,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "mode")){
-const err1 = {instancePath,schemaPath:"#/definitions/ExternalOutboundConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema17,data};
+const err1 = {instancePath,schemaPath:"#/definitions/ExternalOutboundConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema18,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -276,7 +386,7 @@ errors++;
 if(data.mode !== undefined){
 let data0 = data.mode;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/ExternalOutboundConfig/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.mode.type,parentSchema:schema17.properties.mode,data:data0};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/ExternalOutboundConfig/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.mode.type,parentSchema:schema18.properties.mode,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -286,7 +396,7 @@ vErrors.push(err2);
 errors++;
 }
 if("external" !== data0){
-const err3 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/ExternalOutboundConfig/properties/mode/const",keyword:"const",params:{allowedValue: "external"},message:"must be equal to constant",schema:"external",parentSchema:schema17.properties.mode,data:data0};
+const err3 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/ExternalOutboundConfig/properties/mode/const",keyword:"const",params:{allowedValue: "external"},message:"must be equal to constant",schema:"external",parentSchema:schema18.properties.mode,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -298,7 +408,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/definitions/ExternalOutboundConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data};
+const err4 = {instancePath,schemaPath:"#/definitions/ExternalOutboundConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -313,7 +423,7 @@ if(!valid0){
 const _errs7 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err5 = {instancePath,schemaPath:"#/definitions/NetworkOutboundConfig/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema18.required,parentSchema:schema18,data};
+const err5 = {instancePath,schemaPath:"#/definitions/NetworkOutboundConfig/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema19.required,parentSchema:schema19,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -323,7 +433,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data.allow === undefined){
-const err6 = {instancePath,schemaPath:"#/definitions/NetworkOutboundConfig/required",keyword:"required",params:{missingProperty: "allow"},message:"must have required property '"+"allow"+"'",schema:schema18.required,parentSchema:schema18,data};
+const err6 = {instancePath,schemaPath:"#/definitions/NetworkOutboundConfig/required",keyword:"required",params:{missingProperty: "allow"},message:"must have required property '"+"allow"+"'",schema:schema19.required,parentSchema:schema19,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -334,7 +444,7 @@ errors++;
 }
 for(const key1 in data){
 if(!(((key1 === "mode") || (key1 === "allow")) || (key1 === "deny"))){
-const err7 = {instancePath,schemaPath:"#/definitions/NetworkOutboundConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema18,data};
+const err7 = {instancePath,schemaPath:"#/definitions/NetworkOutboundConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -347,7 +457,7 @@ errors++;
 if(data.mode !== undefined){
 let data1 = data.mode;
 if(typeof data1 !== "string"){
-const err8 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/NetworkOutboundConfig/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.mode.type,parentSchema:schema18.properties.mode,data:data1};
+const err8 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/NetworkOutboundConfig/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.mode.type,parentSchema:schema19.properties.mode,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -357,7 +467,7 @@ vErrors.push(err8);
 errors++;
 }
 if("network" !== data1){
-const err9 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/NetworkOutboundConfig/properties/mode/const",keyword:"const",params:{allowedValue: "network"},message:"must be equal to constant",schema:"network",parentSchema:schema18.properties.mode,data:data1};
+const err9 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/NetworkOutboundConfig/properties/mode/const",keyword:"const",params:{allowedValue: "network"},message:"must be equal to constant",schema:"network",parentSchema:schema19.properties.mode,data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -371,7 +481,7 @@ if(data.allow !== undefined){
 let data2 = data.allow;
 if(Array.isArray(data2)){
 if(data2.length < 1){
-const err10 = {instancePath:instancePath+"/allow",schemaPath:"#/definitions/NetworkOutboundConfig/properties/allow/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema18.properties.allow,data:data2};
+const err10 = {instancePath:instancePath+"/allow",schemaPath:"#/definitions/NetworkOutboundConfig/properties/allow/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema19.properties.allow,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -384,7 +494,7 @@ const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
 let data3 = data2[i0];
 if(typeof data3 !== "string"){
-const err11 = {instancePath:instancePath+"/allow/" + i0,schemaPath:"#/definitions/NetworkOutboundConfig/properties/allow/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.allow.items.type,parentSchema:schema18.properties.allow.items,data:data3};
+const err11 = {instancePath:instancePath+"/allow/" + i0,schemaPath:"#/definitions/NetworkOutboundConfig/properties/allow/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.allow.items.type,parentSchema:schema19.properties.allow.items,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -396,7 +506,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/allow",schemaPath:"#/definitions/NetworkOutboundConfig/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema18.properties.allow.type,parentSchema:schema18.properties.allow,data:data2};
+const err12 = {instancePath:instancePath+"/allow",schemaPath:"#/definitions/NetworkOutboundConfig/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema19.properties.allow.type,parentSchema:schema19.properties.allow,data:data2};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -413,7 +523,7 @@ const len1 = data4.length;
 for(let i1=0; i1<len1; i1++){
 let data5 = data4[i1];
 if(typeof data5 !== "string"){
-const err13 = {instancePath:instancePath+"/deny/" + i1,schemaPath:"#/definitions/NetworkOutboundConfig/properties/deny/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.deny.items.type,parentSchema:schema18.properties.deny.items,data:data5};
+const err13 = {instancePath:instancePath+"/deny/" + i1,schemaPath:"#/definitions/NetworkOutboundConfig/properties/deny/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.deny.items.type,parentSchema:schema19.properties.deny.items,data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -425,7 +535,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/deny",schemaPath:"#/definitions/NetworkOutboundConfig/properties/deny/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema18.properties.deny.type,parentSchema:schema18.properties.deny,data:data4};
+const err14 = {instancePath:instancePath+"/deny",schemaPath:"#/definitions/NetworkOutboundConfig/properties/deny/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema19.properties.deny.type,parentSchema:schema19.properties.deny,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -437,7 +547,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath,schemaPath:"#/definitions/NetworkOutboundConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data};
+const err15 = {instancePath,schemaPath:"#/definitions/NetworkOutboundConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -450,7 +560,7 @@ var _valid0 = _errs7 === errors;
 valid0 = valid0 || _valid0;
 }
 if(!valid0){
-const err16 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema16.anyOf,parentSchema:schema16,data};
+const err16 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.anyOf,parentSchema:schema17,data};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -474,9 +584,9 @@ validate13.errors = vErrors;
 return errors === 0;
 }
 
-const schema21 = {"type":"object","properties":{"target":{"enum":["quadlet","systemd-nsenter"]}},"required":["target"],"allOf":[{"if":{"properties":{"target":{"type":"string","const":"quadlet"}}},"then":{"$ref":"#/definitions/QuadletDeploymentConfig"}},{"if":{"properties":{"target":{"type":"string","const":"systemd-nsenter"}}},"then":{"$ref":"#/definitions/SystemdNsenterDeploymentConfig"}}],"description":"How workerd is installed and started."};
-const schema22 = {"type":"object","properties":{"target":{"type":"string","const":"quadlet"},"image":{"type":"string","description":"Container image whose entrypoint is the workerd binary, e.g. `localhost/workerd`."},"network":{"type":"string","description":"Name of the network (from `networks`) that the workerd container joins."},"directory":{"type":"string","description":"Host directory that holds config.capnp and the worker modules, mounted read-only into the container. It may start with `%h`, the user's home directory.","default":"%h/workerd"},"unitName":{"type":"string","description":"Base name of the units: `NAME.socket` activates `NAME.container`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"}},"required":["target","image","network"],"additionalProperties":false,"description":"workerd in a rootless Podman container, described by Quadlet user units: `workerd.socket` and `workerd.container`."};
-const schema23 = {"type":"object","properties":{"target":{"type":"string","const":"systemd-nsenter"},"user":{"type":"string","description":"The user that runs rootless Podman; workerd runs as this user.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"uid":{"type":"integer","description":"Numeric id of `user`. It locates the user's runtime directory `/run/user/UID`, where Podman keeps the files that point to its namespaces.","minimum":1},"group":{"type":"string","description":"Group that workerd runs as. Defaults to `user`.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"directory":{"type":"string","description":"Directory that holds config.capnp, the worker modules and the start script.","default":"/var/srv/workerd"},"workerdPath":{"type":"string","description":"Path of the workerd binary on the host.","default":"/usr/local/bin/workerd"},"unitName":{"type":"string","description":"Base name of the system units: `NAME.socket` activates `NAME.service`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"}},"required":["target","user","uid"],"additionalProperties":false,"description":"workerd from the host file system as a system service that runs as the rootless Podman user, inside that user's Podman network namespace (entered with nsenter), so it reaches containers by their IP addresses."};
+const schema23 = {"type":"object","properties":{"target":{"enum":["quadlet","systemd-nsenter"]}},"required":["target"],"allOf":[{"if":{"properties":{"target":{"type":"string","const":"quadlet"}}},"then":{"$ref":"#/definitions/QuadletDeploymentConfig"}},{"if":{"properties":{"target":{"type":"string","const":"systemd-nsenter"}}},"then":{"$ref":"#/definitions/SystemdNsenterDeploymentConfig"}}],"description":"How workerd is installed and started."};
+const schema24 = {"type":"object","properties":{"target":{"type":"string","const":"quadlet"},"image":{"type":"string","description":"Container image whose entrypoint is the workerd binary, e.g. `localhost/workerd`."},"network":{"type":"string","description":"Name of the network (from `networks`) that the workerd container joins."},"directory":{"type":"string","description":"Host directory that holds config.capnp and the worker modules, mounted read-only into the container. It may start with `%h`, the user's home directory.","default":"%h/workerd"},"unitName":{"type":"string","description":"Base name of the units: `NAME.socket` activates `NAME.container`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"}},"required":["target","image","network"],"additionalProperties":false,"description":"workerd in a rootless Podman container, described by Quadlet user units: `workerd.socket` and `workerd.container`."};
+const schema25 = {"type":"object","properties":{"target":{"type":"string","const":"systemd-nsenter"},"user":{"type":"string","description":"The user that runs rootless Podman; workerd runs as this user.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"uid":{"type":"integer","description":"Numeric id of `user`. It locates the user's runtime directory `/run/user/UID`, where Podman keeps the files that point to its namespaces.","minimum":1},"group":{"type":"string","description":"Group that workerd runs as. Defaults to `user`.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"directory":{"type":"string","description":"Directory that holds config.capnp, the worker modules and the start script.","default":"/var/srv/workerd"},"workerdPath":{"type":"string","description":"Path of the workerd binary on the host.","default":"/usr/local/bin/workerd"},"unitName":{"type":"string","description":"Base name of the system units: `NAME.socket` activates `NAME.service`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"}},"required":["target","user","uid"],"additionalProperties":false,"description":"workerd from the host file system as a system service that runs as the rootless Podman user, inside that user's Podman network namespace (entered with nsenter), so it reaches containers by their IP addresses."};
 const pattern6 = new RegExp("^[a-z_][a-z0-9_-]*\\$?$", "u");
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -524,7 +634,7 @@ if(_valid0){
 const _errs6 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.target === undefined){
-const err2 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema22.required,parentSchema:schema22,data};
+const err2 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema24.required,parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -534,7 +644,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.image === undefined){
-const err3 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/required",keyword:"required",params:{missingProperty: "image"},message:"must have required property '"+"image"+"'",schema:schema22.required,parentSchema:schema22,data};
+const err3 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/required",keyword:"required",params:{missingProperty: "image"},message:"must have required property '"+"image"+"'",schema:schema24.required,parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -544,7 +654,7 @@ vErrors.push(err3);
 errors++;
 }
 if(data.network === undefined){
-const err4 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'",schema:schema22.required,parentSchema:schema22,data};
+const err4 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'",schema:schema24.required,parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -555,7 +665,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((key0 === "target") || (key0 === "image")) || (key0 === "network")) || (key0 === "directory")) || (key0 === "unitName"))){
-const err5 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data};
+const err5 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -568,7 +678,7 @@ errors++;
 if(data.target !== undefined){
 let data1 = data.target;
 if(typeof data1 !== "string"){
-const err6 = {instancePath:instancePath+"/target",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.target.type,parentSchema:schema22.properties.target,data:data1};
+const err6 = {instancePath:instancePath+"/target",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.target.type,parentSchema:schema24.properties.target,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -578,7 +688,7 @@ vErrors.push(err6);
 errors++;
 }
 if("quadlet" !== data1){
-const err7 = {instancePath:instancePath+"/target",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/target/const",keyword:"const",params:{allowedValue: "quadlet"},message:"must be equal to constant",schema:"quadlet",parentSchema:schema22.properties.target,data:data1};
+const err7 = {instancePath:instancePath+"/target",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/target/const",keyword:"const",params:{allowedValue: "quadlet"},message:"must be equal to constant",schema:"quadlet",parentSchema:schema24.properties.target,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -591,7 +701,7 @@ errors++;
 if(data.image !== undefined){
 let data2 = data.image;
 if(typeof data2 !== "string"){
-const err8 = {instancePath:instancePath+"/image",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.image.type,parentSchema:schema22.properties.image,data:data2};
+const err8 = {instancePath:instancePath+"/image",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.image.type,parentSchema:schema24.properties.image,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -604,7 +714,7 @@ errors++;
 if(data.network !== undefined){
 let data3 = data.network;
 if(typeof data3 !== "string"){
-const err9 = {instancePath:instancePath+"/network",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.network.type,parentSchema:schema22.properties.network,data:data3};
+const err9 = {instancePath:instancePath+"/network",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.network.type,parentSchema:schema24.properties.network,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -617,7 +727,7 @@ errors++;
 if(data.directory !== undefined){
 let data4 = data.directory;
 if(typeof data4 !== "string"){
-const err10 = {instancePath:instancePath+"/directory",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/directory/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.directory.type,parentSchema:schema22.properties.directory,data:data4};
+const err10 = {instancePath:instancePath+"/directory",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/directory/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.directory.type,parentSchema:schema24.properties.directory,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -631,7 +741,7 @@ if(data.unitName !== undefined){
 let data5 = data.unitName;
 if(typeof data5 === "string"){
 if(!pattern3.test(data5)){
-const err11 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/unitName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema22.properties.unitName,data:data5};
+const err11 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/unitName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema24.properties.unitName,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -642,7 +752,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/unitName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.unitName.type,parentSchema:schema22.properties.unitName,data:data5};
+const err12 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/unitName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.unitName.type,parentSchema:schema24.properties.unitName,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -654,7 +764,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data};
+const err13 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -667,7 +777,7 @@ var _valid0 = _errs6 === errors;
 valid1 = _valid0;
 }
 if(!valid1){
-const err14 = {instancePath,schemaPath:"#/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema21.allOf[0].if,parentSchema:schema21.allOf[0],data};
+const err14 = {instancePath,schemaPath:"#/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema23.allOf[0].if,parentSchema:schema23.allOf[0],data};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -718,7 +828,7 @@ if(_valid1){
 const _errs25 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.target === undefined){
-const err17 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema23.required,parentSchema:schema23,data};
+const err17 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema25.required,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -728,7 +838,7 @@ vErrors.push(err17);
 errors++;
 }
 if(data.user === undefined){
-const err18 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema23.required,parentSchema:schema23,data};
+const err18 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema25.required,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -738,7 +848,7 @@ vErrors.push(err18);
 errors++;
 }
 if(data.uid === undefined){
-const err19 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/required",keyword:"required",params:{missingProperty: "uid"},message:"must have required property '"+"uid"+"'",schema:schema23.required,parentSchema:schema23,data};
+const err19 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/required",keyword:"required",params:{missingProperty: "uid"},message:"must have required property '"+"uid"+"'",schema:schema25.required,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -749,7 +859,7 @@ errors++;
 }
 for(const key1 in data){
 if(!(((((((key1 === "target") || (key1 === "user")) || (key1 === "uid")) || (key1 === "group")) || (key1 === "directory")) || (key1 === "workerdPath")) || (key1 === "unitName"))){
-const err20 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema23,data};
+const err20 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -762,7 +872,7 @@ errors++;
 if(data.target !== undefined){
 let data7 = data.target;
 if(typeof data7 !== "string"){
-const err21 = {instancePath:instancePath+"/target",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.target.type,parentSchema:schema23.properties.target,data:data7};
+const err21 = {instancePath:instancePath+"/target",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.target.type,parentSchema:schema25.properties.target,data:data7};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -772,7 +882,7 @@ vErrors.push(err21);
 errors++;
 }
 if("systemd-nsenter" !== data7){
-const err22 = {instancePath:instancePath+"/target",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/target/const",keyword:"const",params:{allowedValue: "systemd-nsenter"},message:"must be equal to constant",schema:"systemd-nsenter",parentSchema:schema23.properties.target,data:data7};
+const err22 = {instancePath:instancePath+"/target",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/target/const",keyword:"const",params:{allowedValue: "systemd-nsenter"},message:"must be equal to constant",schema:"systemd-nsenter",parentSchema:schema25.properties.target,data:data7};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -786,7 +896,7 @@ if(data.user !== undefined){
 let data8 = data.user;
 if(typeof data8 === "string"){
 if(!pattern6.test(data8)){
-const err23 = {instancePath:instancePath+"/user",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/user/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_-]*\\$?$"},message:"must match pattern \""+"^[a-z_][a-z0-9_-]*\\$?$"+"\"",schema:"^[a-z_][a-z0-9_-]*\\$?$",parentSchema:schema23.properties.user,data:data8};
+const err23 = {instancePath:instancePath+"/user",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/user/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_-]*\\$?$"},message:"must match pattern \""+"^[a-z_][a-z0-9_-]*\\$?$"+"\"",schema:"^[a-z_][a-z0-9_-]*\\$?$",parentSchema:schema25.properties.user,data:data8};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -797,7 +907,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/user",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.user.type,parentSchema:schema23.properties.user,data:data8};
+const err24 = {instancePath:instancePath+"/user",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.user.type,parentSchema:schema25.properties.user,data:data8};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -810,7 +920,7 @@ errors++;
 if(data.uid !== undefined){
 let data9 = data.uid;
 if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-const err25 = {instancePath:instancePath+"/uid",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/uid/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema23.properties.uid.type,parentSchema:schema23.properties.uid,data:data9};
+const err25 = {instancePath:instancePath+"/uid",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/uid/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema25.properties.uid.type,parentSchema:schema25.properties.uid,data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -821,7 +931,7 @@ errors++;
 }
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 < 1 || isNaN(data9)){
-const err26 = {instancePath:instancePath+"/uid",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/uid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema23.properties.uid,data:data9};
+const err26 = {instancePath:instancePath+"/uid",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/uid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema25.properties.uid,data:data9};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -836,7 +946,7 @@ if(data.group !== undefined){
 let data10 = data.group;
 if(typeof data10 === "string"){
 if(!pattern6.test(data10)){
-const err27 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/group/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_-]*\\$?$"},message:"must match pattern \""+"^[a-z_][a-z0-9_-]*\\$?$"+"\"",schema:"^[a-z_][a-z0-9_-]*\\$?$",parentSchema:schema23.properties.group,data:data10};
+const err27 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/group/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_-]*\\$?$"},message:"must match pattern \""+"^[a-z_][a-z0-9_-]*\\$?$"+"\"",schema:"^[a-z_][a-z0-9_-]*\\$?$",parentSchema:schema25.properties.group,data:data10};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -847,7 +957,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.group.type,parentSchema:schema23.properties.group,data:data10};
+const err28 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.group.type,parentSchema:schema25.properties.group,data:data10};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -860,7 +970,7 @@ errors++;
 if(data.directory !== undefined){
 let data11 = data.directory;
 if(typeof data11 !== "string"){
-const err29 = {instancePath:instancePath+"/directory",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/directory/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.directory.type,parentSchema:schema23.properties.directory,data:data11};
+const err29 = {instancePath:instancePath+"/directory",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/directory/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.directory.type,parentSchema:schema25.properties.directory,data:data11};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -873,7 +983,7 @@ errors++;
 if(data.workerdPath !== undefined){
 let data12 = data.workerdPath;
 if(typeof data12 !== "string"){
-const err30 = {instancePath:instancePath+"/workerdPath",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/workerdPath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.workerdPath.type,parentSchema:schema23.properties.workerdPath,data:data12};
+const err30 = {instancePath:instancePath+"/workerdPath",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/workerdPath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.workerdPath.type,parentSchema:schema25.properties.workerdPath,data:data12};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -887,7 +997,7 @@ if(data.unitName !== undefined){
 let data13 = data.unitName;
 if(typeof data13 === "string"){
 if(!pattern3.test(data13)){
-const err31 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/unitName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema23.properties.unitName,data:data13};
+const err31 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/unitName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema25.properties.unitName,data:data13};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -898,7 +1008,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/unitName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.unitName.type,parentSchema:schema23.properties.unitName,data:data13};
+const err32 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/unitName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.unitName.type,parentSchema:schema25.properties.unitName,data:data13};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -910,7 +1020,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data};
+const err33 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -923,7 +1033,7 @@ var _valid1 = _errs25 === errors;
 valid5 = _valid1;
 }
 if(!valid5){
-const err34 = {instancePath,schemaPath:"#/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema21.allOf[1].if,parentSchema:schema21.allOf[1],data};
+const err34 = {instancePath,schemaPath:"#/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema23.allOf[1].if,parentSchema:schema23.allOf[1],data};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -934,7 +1044,7 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.target === undefined){
-const err35 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema21.required,parentSchema:schema21,data};
+const err35 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema23.required,parentSchema:schema23,data};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -946,7 +1056,7 @@ errors++;
 if(data.target !== undefined){
 let data14 = data.target;
 if(!((data14 === "quadlet") || (data14 === "systemd-nsenter"))){
-const err36 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/enum",keyword:"enum",params:{allowedValues: schema21.properties.target.enum},message:"must be equal to one of the allowed values",schema:schema21.properties.target.enum,parentSchema:schema21.properties.target,data:data14};
+const err36 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/enum",keyword:"enum",params:{allowedValues: schema23.properties.target.enum},message:"must be equal to one of the allowed values",schema:schema23.properties.target.enum,parentSchema:schema23.properties.target,data:data14};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -958,7 +1068,7 @@ errors++;
 }
 }
 else {
-const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data};
+const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1275,7 +1385,7 @@ for(let i2=0; i2<len2; i2++){
 let data11 = data10[i2];
 if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
 if(data11.host === undefined){
-const err24 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema15.required,parentSchema:schema15,data:data11};
+const err24 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema16.required,parentSchema:schema16,data:data11};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1285,7 +1395,7 @@ vErrors.push(err24);
 errors++;
 }
 if(data11.upstream === undefined){
-const err25 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/required",keyword:"required",params:{missingProperty: "upstream"},message:"must have required property '"+"upstream"+"'",schema:schema15.required,parentSchema:schema15,data:data11};
+const err25 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/required",keyword:"required",params:{missingProperty: "upstream"},message:"must have required property '"+"upstream"+"'",schema:schema16.required,parentSchema:schema16,data:data11};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1295,8 +1405,8 @@ vErrors.push(err25);
 errors++;
 }
 for(const key2 in data11){
-if(!((key2 === "host") || (key2 === "upstream"))){
-const err26 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema15,data:data11};
+if(!(((key2 === "host") || (key2 === "pathPrefix")) || (key2 === "upstream"))){
+const err26 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema16,data:data11};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1309,7 +1419,7 @@ errors++;
 if(data11.host !== undefined){
 let data12 = data11.host;
 if(typeof data12 !== "string"){
-const err27 = {instancePath:instancePath+"/routes/" + i2+"/host",schemaPath:"#/definitions/RouteConfig/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.host.type,parentSchema:schema15.properties.host,data:data12};
+const err27 = {instancePath:instancePath+"/routes/" + i2+"/host",schemaPath:"#/definitions/RouteConfig/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.host.type,parentSchema:schema16.properties.host,data:data12};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1319,10 +1429,10 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data11.upstream !== undefined){
-let data13 = data11.upstream;
+if(data11.pathPrefix !== undefined){
+let data13 = data11.pathPrefix;
 if(typeof data13 !== "string"){
-const err28 = {instancePath:instancePath+"/routes/" + i2+"/upstream",schemaPath:"#/definitions/RouteConfig/properties/upstream/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.upstream.type,parentSchema:schema15.properties.upstream,data:data13};
+const err28 = {instancePath:instancePath+"/routes/" + i2+"/pathPrefix",schemaPath:"#/definitions/RouteConfig/properties/pathPrefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.pathPrefix.type,parentSchema:schema16.properties.pathPrefix,data:data13};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1332,9 +1442,10 @@ vErrors.push(err28);
 errors++;
 }
 }
-}
-else {
-const err29 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.type,parentSchema:schema15,data:data11};
+if(data11.upstream !== undefined){
+let data14 = data11.upstream;
+if(typeof data14 !== "string"){
+const err29 = {instancePath:instancePath+"/routes/" + i2+"/upstream",schemaPath:"#/definitions/RouteConfig/properties/upstream/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.upstream.type,parentSchema:schema16.properties.upstream,data:data14};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1346,12 +1457,24 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.type,parentSchema:schema11.properties.routes,data:data10};
+const err30 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.type,parentSchema:schema16,data:data11};
 if(vErrors === null){
 vErrors = [err30];
 }
 else {
 vErrors.push(err30);
+}
+errors++;
+}
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.type,parentSchema:schema11.properties.routes,data:data10};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
 }
 errors++;
 }
@@ -1363,24 +1486,11 @@ errors = vErrors.length;
 }
 }
 if(data.unmatched !== undefined){
-let data15 = data.unmatched;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-for(const key3 in data15){
+let data16 = data.unmatched;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+for(const key3 in data16){
 if(!(key3 === "status")){
-const err31 = {instancePath:instancePath+"/unmatched",schemaPath:"#/definitions/UnmatchedConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data:data15};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-if(data15.status !== undefined){
-let data16 = data15.status;
-if(!((typeof data16 == "number") && (isFinite(data16)))){
-const err32 = {instancePath:instancePath+"/unmatched/status",schemaPath:"#/definitions/UnmatchedConfig/properties/status/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema19.properties.status.type,parentSchema:schema19.properties.status,data:data16};
+const err32 = {instancePath:instancePath+"/unmatched",schemaPath:"#/definitions/UnmatchedConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data:data16};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1389,8 +1499,11 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(!((data16 === 404) || (data16 === 421))){
-const err33 = {instancePath:instancePath+"/unmatched/status",schemaPath:"#/definitions/UnmatchedConfig/properties/status/enum",keyword:"enum",params:{allowedValues: schema19.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema19.properties.status.enum,parentSchema:schema19.properties.status,data:data16};
+}
+if(data16.status !== undefined){
+let data17 = data16.status;
+if(!((typeof data17 == "number") && (isFinite(data17)))){
+const err33 = {instancePath:instancePath+"/unmatched/status",schemaPath:"#/definitions/UnmatchedConfig/properties/status/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema20.properties.status.type,parentSchema:schema20.properties.status,data:data17};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1399,10 +1512,8 @@ vErrors.push(err33);
 }
 errors++;
 }
-}
-}
-else {
-const err34 = {instancePath:instancePath+"/unmatched",schemaPath:"#/definitions/UnmatchedConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data:data15};
+if(!((data17 === 404) || (data17 === 421))){
+const err34 = {instancePath:instancePath+"/unmatched/status",schemaPath:"#/definitions/UnmatchedConfig/properties/status/enum",keyword:"enum",params:{allowedValues: schema20.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema20.properties.status.enum,parentSchema:schema20.properties.status,data:data17};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1412,15 +1523,9 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data.networks !== undefined){
-let data17 = data.networks;
-if(Array.isArray(data17)){
-const len3 = data17.length;
-for(let i3=0; i3<len3; i3++){
-let data18 = data17[i3];
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-if(data18.name === undefined){
-const err35 = {instancePath:instancePath+"/networks/" + i3,schemaPath:"#/definitions/NetworkConfig/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema20.required,parentSchema:schema20,data:data18};
+}
+else {
+const err35 = {instancePath:instancePath+"/unmatched",schemaPath:"#/definitions/UnmatchedConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data:data16};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1429,9 +1534,13 @@ vErrors.push(err35);
 }
 errors++;
 }
+}
+if(data.forwarded !== undefined){
+let data18 = data.forwarded;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
 for(const key4 in data18){
-if(!(((key4 === "name") || (key4 === "internal")) || (key4 === "subnet"))){
-const err36 = {instancePath:instancePath+"/networks/" + i3,schemaPath:"#/definitions/NetworkConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data:data18};
+if(!(((((key4 === "trustedProxies") || (key4 === "xForwardedFor")) || (key4 === "xForwardedHost")) || (key4 === "xForwardedProto")) || (key4 === "forwarded"))){
+const err36 = {instancePath:instancePath+"/forwarded",schemaPath:"#/definitions/ForwardedConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema21,data:data18};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1441,11 +1550,14 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data18.name !== undefined){
-let data19 = data18.name;
-if(typeof data19 === "string"){
-if(!pattern3.test(data19)){
-const err37 = {instancePath:instancePath+"/networks/" + i3+"/name",schemaPath:"#/definitions/NetworkConfig/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema20.properties.name,data:data19};
+if(data18.trustedProxies !== undefined){
+let data19 = data18.trustedProxies;
+if(Array.isArray(data19)){
+const len3 = data19.length;
+for(let i3=0; i3<len3; i3++){
+let data20 = data19[i3];
+if(typeof data20 !== "string"){
+const err37 = {instancePath:instancePath+"/forwarded/trustedProxies/" + i3,schemaPath:"#/definitions/ForwardedConfig/properties/trustedProxies/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.trustedProxies.items.type,parentSchema:schema21.properties.trustedProxies.items,data:data20};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1455,8 +1567,9 @@ vErrors.push(err37);
 errors++;
 }
 }
+}
 else {
-const err38 = {instancePath:instancePath+"/networks/" + i3+"/name",schemaPath:"#/definitions/NetworkConfig/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.name.type,parentSchema:schema20.properties.name,data:data19};
+const err38 = {instancePath:instancePath+"/forwarded/trustedProxies",schemaPath:"#/definitions/ForwardedConfig/properties/trustedProxies/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema21.properties.trustedProxies.type,parentSchema:schema21.properties.trustedProxies,data:data19};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1466,10 +1579,10 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data18.internal !== undefined){
-let data20 = data18.internal;
-if(typeof data20 !== "boolean"){
-const err39 = {instancePath:instancePath+"/networks/" + i3+"/internal",schemaPath:"#/definitions/NetworkConfig/properties/internal/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema20.properties.internal.type,parentSchema:schema20.properties.internal,data:data20};
+if(data18.xForwardedFor !== undefined){
+let data21 = data18.xForwardedFor;
+if(typeof data21 !== "boolean"){
+const err39 = {instancePath:instancePath+"/forwarded/xForwardedFor",schemaPath:"#/definitions/ForwardedConfig/properties/xForwardedFor/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema21.properties.xForwardedFor.type,parentSchema:schema21.properties.xForwardedFor,data:data21};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1479,10 +1592,10 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data18.subnet !== undefined){
-let data21 = data18.subnet;
-if(typeof data21 !== "string"){
-const err40 = {instancePath:instancePath+"/networks/" + i3+"/subnet",schemaPath:"#/definitions/NetworkConfig/properties/subnet/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.subnet.type,parentSchema:schema20.properties.subnet,data:data21};
+if(data18.xForwardedHost !== undefined){
+let data22 = data18.xForwardedHost;
+if(typeof data22 !== "boolean"){
+const err40 = {instancePath:instancePath+"/forwarded/xForwardedHost",schemaPath:"#/definitions/ForwardedConfig/properties/xForwardedHost/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema21.properties.xForwardedHost.type,parentSchema:schema21.properties.xForwardedHost,data:data22};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1492,9 +1605,10 @@ vErrors.push(err40);
 errors++;
 }
 }
-}
-else {
-const err41 = {instancePath:instancePath+"/networks/" + i3,schemaPath:"#/definitions/NetworkConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data:data18};
+if(data18.xForwardedProto !== undefined){
+let data23 = data18.xForwardedProto;
+if(typeof data23 !== "boolean"){
+const err41 = {instancePath:instancePath+"/forwarded/xForwardedProto",schemaPath:"#/definitions/ForwardedConfig/properties/xForwardedProto/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema21.properties.xForwardedProto.type,parentSchema:schema21.properties.xForwardedProto,data:data23};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1504,14 +1618,131 @@ vErrors.push(err41);
 errors++;
 }
 }
-}
-else {
-const err42 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.networks.type,parentSchema:schema11.properties.networks,data:data17};
+if(data18.forwarded !== undefined){
+let data24 = data18.forwarded;
+if(typeof data24 !== "boolean"){
+const err42 = {instancePath:instancePath+"/forwarded/forwarded",schemaPath:"#/definitions/ForwardedConfig/properties/forwarded/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema21.properties.forwarded.type,parentSchema:schema21.properties.forwarded,data:data24};
 if(vErrors === null){
 vErrors = [err42];
 }
 else {
 vErrors.push(err42);
+}
+errors++;
+}
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/forwarded",schemaPath:"#/definitions/ForwardedConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data:data18};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data.networks !== undefined){
+let data25 = data.networks;
+if(Array.isArray(data25)){
+const len4 = data25.length;
+for(let i4=0; i4<len4; i4++){
+let data26 = data25[i4];
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+if(data26.name === undefined){
+const err44 = {instancePath:instancePath+"/networks/" + i4,schemaPath:"#/definitions/NetworkConfig/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema22.required,parentSchema:schema22,data:data26};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+for(const key5 in data26){
+if(!(((key5 === "name") || (key5 === "internal")) || (key5 === "subnet"))){
+const err45 = {instancePath:instancePath+"/networks/" + i4,schemaPath:"#/definitions/NetworkConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data:data26};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data26.name !== undefined){
+let data27 = data26.name;
+if(typeof data27 === "string"){
+if(!pattern3.test(data27)){
+const err46 = {instancePath:instancePath+"/networks/" + i4+"/name",schemaPath:"#/definitions/NetworkConfig/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema22.properties.name,data:data27};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/networks/" + i4+"/name",schemaPath:"#/definitions/NetworkConfig/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.name.type,parentSchema:schema22.properties.name,data:data27};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+if(data26.internal !== undefined){
+let data28 = data26.internal;
+if(typeof data28 !== "boolean"){
+const err48 = {instancePath:instancePath+"/networks/" + i4+"/internal",schemaPath:"#/definitions/NetworkConfig/properties/internal/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema22.properties.internal.type,parentSchema:schema22.properties.internal,data:data28};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+if(data26.subnet !== undefined){
+let data29 = data26.subnet;
+if(typeof data29 !== "string"){
+const err49 = {instancePath:instancePath+"/networks/" + i4+"/subnet",schemaPath:"#/definitions/NetworkConfig/properties/subnet/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.subnet.type,parentSchema:schema22.properties.subnet,data:data29};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+}
+else {
+const err50 = {instancePath:instancePath+"/networks/" + i4,schemaPath:"#/definitions/NetworkConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data:data26};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.networks.type,parentSchema:schema11.properties.networks,data:data25};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
 }
 errors++;
 }
@@ -1524,12 +1755,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err43 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
 if(vErrors === null){
-vErrors = [err43];
+vErrors = [err52];
 }
 else {
-vErrors.push(err43);
+vErrors.push(err52);
 }
 errors++;
 }

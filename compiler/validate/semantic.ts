@@ -4,17 +4,13 @@
  * They run on a config that already matches the schema.
  */
 import type { WorkerdComposeConfig } from "../config/types.js";
-import { closestMatch, formatPath, type Diagnostic } from "../diagnostics.js";
+import { formatPath, type Diagnostic } from "../diagnostics.js";
 import { ipv4InCidr, isIPv4, isIPv6, parseCidr, parseHostPort } from "../util/address.js";
-import { normaliseRouteHost } from "../util/hostname.js";
+import { checkForwarded, checkOutbound, checkRoutes, checkUpstreamTransport } from "./proxy.js";
+import { reportUnknownName, type Report } from "./report.js";
 
 /** Service names that the compiler gives its own services in config.capnp. */
 export const reservedServiceNames = ["proxy", "outbound"] as const;
-
-/** workerd's names for address classes, accepted in a network service's `allow` and `deny`. */
-const addressClasses = ["public", "private", "local", "network", "unix", "unix-abstract"];
-
-type Report = (diagnostic: Omit<Diagnostic, "severity"> & { severity?: Diagnostic["severity"] }) => void;
 
 /** Returns the problems that the schema could not find, in config order. */
 export function checkSemantics(config: WorkerdComposeConfig, today: Date): Diagnostic[] {
@@ -25,8 +21,10 @@ export function checkSemantics(config: WorkerdComposeConfig, today: Date): Diagn
   checkSockets(config, report);
   checkNetworks(config, report);
   checkUpstreams(config, report);
+  checkUpstreamTransport(config, report);
   checkRoutes(config, report);
   checkOutbound(config, report);
+  checkForwarded(config, report);
   checkDeployment(config, report);
   return diagnostics;
 }
@@ -160,11 +158,11 @@ function checkUpstreams(config: WorkerdComposeConfig, report: Report): void {
       });
     }
 
-    if (upstream.address === undefined && upstream.container === undefined) {
+    if (upstream.address === undefined && upstream.container === undefined && !upstream.passThrough) {
       report({
         code: "missing-address",
         path: path(),
-        message: `Upstream "${upstream.name}" has neither "address" nor "container", so there is nothing to connect to.`,
+        message: `Upstream "${upstream.name}" has none of "address", "container" and "passThrough", so there is nothing to connect to.`,
       });
     }
     if (upstream.address !== undefined) {
@@ -230,62 +228,6 @@ function checkUpstreams(config: WorkerdComposeConfig, report: Report): void {
   });
 }
 
-function checkRoutes(config: WorkerdComposeConfig, report: Report): void {
-  const upstreamNames = config.upstreams.map((upstream) => upstream.name);
-  const hosts = new Map<string, number>();
-
-  config.routes.forEach((route, index) => {
-    const normalised = normaliseRouteHost(route.host);
-    if ("problem" in normalised) {
-      report({
-        code: "invalid-host",
-        path: formatPath(["routes", index, "host"]),
-        message: `Invalid host "${route.host}": ${normalised.problem}`,
-        received: route.host,
-      });
-    } else {
-      const earlier = hosts.get(normalised.host);
-      if (earlier !== undefined) {
-        report({
-          code: "duplicate-route",
-          path: formatPath(["routes", index, "host"]),
-          message: `Host "${route.host}" is already routed by routes[${earlier}] ("${config.routes[earlier]!.host}"); both match "${normalised.host}".`,
-          received: route.host,
-        });
-      }
-      hosts.set(normalised.host, index);
-    }
-
-    if (!upstreamNames.includes(route.upstream)) {
-      reportUnknownName(report, formatPath(["routes", index, "upstream"]), "upstream", route.upstream, upstreamNames);
-    }
-  });
-}
-
-function checkOutbound(config: WorkerdComposeConfig, report: Report): void {
-  const outbound = config.outbound;
-  if (outbound?.mode !== "network") {
-    return;
-  }
-  for (const key of ["allow", "deny"] as const) {
-    (outbound[key] ?? []).forEach((entry, index) => {
-      if (addressClasses.includes(entry)) {
-        return;
-      }
-      const cidr = parseCidr(entry);
-      if (typeof cidr === "string") {
-        report({
-          code: "invalid-cidr",
-          path: formatPath(["outbound", key, index]),
-          message: `Invalid destination "${entry}": ${cidr}`,
-          received: entry,
-          expected: `a CIDR range or one of ${addressClasses.join(", ")}`,
-        });
-      }
-    });
-  }
-}
-
 function checkDeployment(config: WorkerdComposeConfig, report: Report): void {
   const deployment = config.deployment;
   const networkNames = (config.networks ?? []).map((network) => network.name);
@@ -324,8 +266,8 @@ function checkDeployment(config: WorkerdComposeConfig, report: Report): void {
   // The host workerd cannot use Podman's DNS, so every upstream needs an IP address.
   config.upstreams.forEach((upstream, index) => {
     const address = upstream.address === undefined ? undefined : parseHostPort(upstream.address);
-    if (typeof address === "string") {
-      return; // already reported as an invalid address
+    if (typeof address === "string" || upstream.passThrough) {
+      return; // an invalid address is already reported; a pass-through has none
     }
     const hasIp = address === undefined ? upstream.container?.ip !== undefined : address.kind !== "name";
     if (!hasIp) {
@@ -349,16 +291,4 @@ function checkDirectory(value: string, path: string, allowHome: boolean, report:
       received: value,
     });
   }
-}
-
-function reportUnknownName(report: Report, path: string, kind: string, name: string, known: string[]): void {
-  const suggestion = closestMatch(name, known);
-  report({
-    code: `unknown-${kind}`,
-    path,
-    message: `There is no ${kind} named "${name}".`,
-    received: name,
-    expected: known.length === 0 ? `a ${kind} declared in the config` : known.map((item) => `"${item}"`).join(", "),
-    ...(suggestion ? { hint: `Did you mean "${suggestion}"?` } : {}),
-  });
 }

@@ -3,9 +3,11 @@
  * under systemd-socket-activate, and an HTTP upstream that echoes what it
  * receives. Every process is stopped by PID when the test ends.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import net from "node:net";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -28,10 +30,14 @@ export async function freePort(host = "127.0.0.1"): Promise<number> {
 
 /** What the echo upstream received. */
 export interface EchoedRequest {
+  /** The `name` the server was started with. */
+  server: string | undefined;
   method: string;
   url: string;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** The SNI host name of a TLS connection; undefined without TLS or SNI. */
+  servername: string | undefined;
 }
 
 export interface EchoServer {
@@ -40,20 +46,39 @@ export interface EchoServer {
   close(): Promise<void>;
 }
 
-/** Starts an HTTP server on `host` that responds to every request with its method, URL, headers and body as JSON. */
-export async function startEchoServer(host = "127.0.0.1"): Promise<EchoServer> {
+export interface EchoServerOptions {
+  /** Name echoed as `server`, to tell several echo servers apart. */
+  name?: string;
+  /** PEM key and certificate: serve HTTPS instead of HTTP. */
+  tls?: { key: string; cert: string };
+}
+
+/**
+ * Starts an HTTP (or HTTPS) server on `host` that responds to every request
+ * with its method, URL, headers and body as JSON.
+ */
+export async function startEchoServer(host = "127.0.0.1", options: EchoServerOptions = {}): Promise<EchoServer> {
   const received: EchoedRequest[] = [];
-  const server = http.createServer((request, response) => {
+  const handler: http.RequestListener = (request, response) => {
     let body = "";
     request.setEncoding("utf8");
     request.on("data", (chunk: string) => (body += chunk));
     request.on("end", () => {
-      const echoed = { method: request.method!, url: request.url!, headers: request.headers, body };
+      const servername = (request.socket as { servername?: string | false }).servername || undefined;
+      const echoed = {
+        server: options.name,
+        method: request.method!,
+        url: request.url!,
+        headers: request.headers,
+        body,
+        servername,
+      };
       received.push(echoed);
       response.setHeader("content-type", "application/json");
       response.end(JSON.stringify(echoed));
     });
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
   server.listen(0, host);
   await once(server, "listening");
   return {
@@ -132,12 +157,22 @@ export interface HttpResponse {
  * cannot set Host, so this uses node:http.
  */
 export async function request(
-  options: { host: string; port: number; hostHeader: string; path?: string; headers?: Record<string, string>; family?: 4 | 6 },
+  options: {
+    host: string;
+    port: number;
+    hostHeader: string;
+    path?: string;
+    headers?: Record<string, string>;
+    family?: 4 | 6;
+    /** Source address of the connection, such as 127.0.0.2. */
+    localAddress?: string;
+  },
 ): Promise<HttpResponse> {
   const clientRequest = http.request({
     host: options.host,
     port: options.port,
     family: options.family,
+    localAddress: options.localAddress,
     path: options.path ?? "/",
     headers: { ...options.headers, host: options.hostHeader },
     agent: false,
@@ -152,4 +187,40 @@ export async function request(
     body += chunk as string;
   }
   return { status: response.statusCode!, headers: response.headers, body };
+}
+
+/** A self-signed certificate and its private key, in PEM. */
+export interface SelfSignedCertificate {
+  key: string;
+  cert: string;
+  /** Path of the certificate file in the directory it was created in. */
+  certFile: string;
+}
+
+/**
+ * Creates a self-signed certificate for `dnsNames` and `ipAddresses` with
+ * Debian's openssl (node:crypto cannot issue certificates), valid for two
+ * days, in `directory`.
+ */
+export function createSelfSignedCertificate(
+  directory: string,
+  dnsNames: readonly string[],
+  ipAddresses: readonly string[] = [],
+): SelfSignedCertificate {
+  const keyFile = path.join(directory, "upstream-key.pem");
+  const certFile = path.join(directory, "upstream-cert.pem");
+  const altNames = [...dnsNames.map((name) => `DNS:${name}`), ...ipAddresses.map((ip) => `IP:${ip}`)];
+  const run = spawnSync(
+    "openssl",
+    [
+      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+      "-keyout", keyFile, "-out", certFile, "-days", "2",
+      "-subj", `/CN=${dnsNames[0]}`, "-addext", `subjectAltName=${altNames.join(",")}`,
+    ],
+    { encoding: "utf8" },
+  );
+  if (run.status !== 0) {
+    throw new Error(`openssl failed to create a certificate: ${run.stderr || run.error}`);
+  }
+  return { key: readFileSync(keyFile, "utf8"), cert: readFileSync(certFile, "utf8"), certFile };
 }
