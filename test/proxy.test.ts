@@ -89,7 +89,8 @@ describe("routing on a dual-stack socket", () => {
         upstream("wildcard"),
         upstream("deeper"),
         upstream("prefix"),
-        { ...upstream("fixed"), hostHeader: "Internal.Example:8080" },
+        { ...upstream("fixed"), hostHeader: "Internal.Example." },
+        { ...upstream("fixed"), name: "fixedPort", hostHeader: "internal.example:8080" },
       ],
       routes: [
         { host: "app.example.com", upstream: "exact" },
@@ -101,6 +102,7 @@ describe("routing on a dual-stack socket", () => {
         { host: "api.example.com", pathPrefix: "/v2/admin", upstream: "deeper" },
         { host: "docs.example.com", pathPrefix: "/guide", upstream: "prefix" },
         { host: "fixed.example.com", upstream: "fixed" },
+        { host: "fixed-port.example.com", upstream: "fixedPort" },
       ],
       unmatched: { status: 421 },
     });
@@ -183,11 +185,17 @@ describe("routing on a dual-stack socket", () => {
   });
 
   test("fixed Host header", async () => {
-    const response = await request({ host: "127.0.0.1", port, hostHeader: "fixed.example.com" });
+    const response = await request({ host: "127.0.0.1", port, hostHeader: "fixed.example.com:9000", path: "/a?b" });
     const upstream = echoed(response, workerd);
     assert.equal(upstream.server, "fixed");
-    assert.equal(upstream.headers.host, "internal.example:8080");
-    assert.equal(upstream.headers["x-forwarded-host"], "fixed.example.com");
+    assert.equal(upstream.headers.host, "internal.example");
+    assert.equal(upstream.headers["x-forwarded-host"], "fixed.example.com:9000");
+    assert.equal(upstream.url, "/a?b");
+  });
+
+  test("fixed Host header with port", async () => {
+    const response = await request({ host: "127.0.0.1", port, hostHeader: "fixed-port.example.com" });
+    assert.equal(echoed(response, workerd).headers.host, "internal.example:8080");
   });
 
   test("IPv6 client reaches wildcard", async () => {
