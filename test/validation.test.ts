@@ -147,6 +147,248 @@ describe("compile diagnostics", () => {
   });
 });
 
+describe("proxy diagnostics", () => {
+  function networkConfig(allow: string[]): WorkerdComposeConfig {
+    return {
+      ...validConfig(),
+      upstreams: [{ name: "direct", passThrough: true }],
+      routes: [{ host: "*.internal.example", upstream: "direct" }],
+      outbound: { mode: "network", allow },
+    };
+  }
+
+  function warningsOf(config: WorkerdComposeConfig): Diagnostic[] {
+    const result = compile(config, { today: new Date("2026-01-01T00:00:00Z") });
+    assert.ok(result.files.length > 0, JSON.stringify(result.diagnostics, null, 2));
+    return result.diagnostics.filter((diagnostic) => diagnostic.severity === "warning");
+  }
+
+  for (const host of ["*example.com", "a.*.com", "*", "*.", "**.example.com", "*.*.example.com", "*.10.0.0.1"]) {
+    test(`malformed wildcard ${host}`, () => {
+      const config = validConfig();
+      config.routes[0]!.host = host;
+      const diagnostic = only(errorsOf(config));
+      assert.equal(diagnostic.code, "invalid-wildcard");
+      assert.equal(diagnostic.path, "routes[0].host");
+      assert.equal(diagnostic.received, host);
+    });
+  }
+
+  for (const host of ["a..example.com", ".example.com", "example.com:8080", "a b.example", ""]) {
+    test(`invalid host ${JSON.stringify(host)}`, () => {
+      const config = validConfig();
+      config.routes[0]!.host = host;
+      assert.equal(only(errorsOf(config)).code, "invalid-host");
+    });
+  }
+
+  test("wildcards colliding after normalisation", () => {
+    const config = validConfig();
+    config.routes = [
+      { host: "*.Example.com", upstream: "whoami" },
+      { host: "*.example.COM.", upstream: "whoami" },
+    ];
+    const diagnostic = only(errorsOf(config));
+    assert.equal(diagnostic.code, "duplicate-route");
+    assert.match(diagnostic.message, /routes\[0\] \("\*\.Example\.com"\)/);
+  });
+
+  test("same path prefix twice", () => {
+    const config = validConfig();
+    config.routes = [
+      { host: "a.example.com", pathPrefix: "/api", upstream: "whoami" },
+      { host: "A.example.com", pathPrefix: "/api", upstream: "whoami" },
+      { host: "a.example.com", pathPrefix: "/api/v2", upstream: "whoami" },
+      { host: "a.example.com", upstream: "whoami" },
+    ];
+    const diagnostic = only(errorsOf(config));
+    assert.equal(diagnostic.code, "duplicate-route");
+    assert.equal(diagnostic.path, "routes[1].host");
+  });
+
+  const prefixCases: [string, string | undefined][] = [
+    ["api", '"/api"'],
+    ["/", undefined],
+    ["/api/", '"/api"'],
+    ["/a b", '"/a%20b"'],
+    ["/a/../b", '"/b"'],
+    ["/api?x=1", undefined],
+  ];
+  for (const [prefix, hint] of prefixCases) {
+    test(`invalid path prefix ${prefix}`, () => {
+      const config = validConfig();
+      config.routes[0]!.pathPrefix = prefix;
+      const diagnostic = only(errorsOf(config));
+      assert.equal(diagnostic.code, "invalid-path-prefix");
+      assert.equal(diagnostic.path, "routes[0].pathPrefix");
+      if (hint === undefined) {
+        assert.equal(diagnostic.hint, undefined);
+      } else {
+        assert.equal(diagnostic.hint, `Write ${hint}.`);
+      }
+    });
+  }
+
+  test("invalid fixed Host header", () => {
+    const config = validConfig();
+    config.upstreams[0]!.hostHeader = "internal example";
+    const diagnostic = only(errorsOf(config));
+    assert.equal(diagnostic.code, "invalid-host-header");
+    assert.equal(diagnostic.path, "upstreams[0].hostHeader");
+  });
+
+  test("fixed Host header with network outbound", () => {
+    const config = validConfig();
+    config.upstreams[0]!.hostHeader = "internal.example";
+    config.outbound = { mode: "network", allow: ["10.89.0.0/24"] };
+    assert.equal(only(errorsOf(config)).code, "host-header-needs-external");
+  });
+
+  test("pass-through with an address", () => {
+    const config = networkConfig(["10.89.0.0/24"]);
+    config.upstreams[0]!.address = "10.89.0.5:80";
+    const diagnostic = only(errorsOf(config));
+    assert.equal(diagnostic.code, "pass-through-with-address");
+    assert.equal(diagnostic.path, "upstreams[0].passThrough");
+  });
+
+  test("pass-through with external outbound", () => {
+    const config = networkConfig(["10.89.0.0/24"]);
+    delete config.outbound;
+    assert.equal(only(errorsOf(config)).code, "pass-through-needs-network");
+  });
+
+  test("pass-through over https", () => {
+    const config = networkConfig(["10.89.0.0/24"]);
+    config.upstreams[0]!.https = {};
+    assert.equal(only(errorsOf(config)).code, "pass-through-https");
+  });
+
+  for (const broad of ["0.0.0.0/0", "::/0", "private", "public"]) {
+    test(`pass-through with allow ${broad}`, () => {
+      const diagnostic = only(errorsOf(networkConfig(["10.89.0.0/24", broad])));
+      assert.equal(diagnostic.code, "pass-through-needs-allowlist");
+      assert.equal(diagnostic.path, "outbound.allow[1]");
+    });
+  }
+
+  test("pass-through with IPv4-only allow list warns", () => {
+    const [warning, ...rest] = warningsOf(networkConfig(["10.89.0.0/24"]));
+    assert.deepEqual(rest, []);
+    assert.equal(warning?.code, "allowlist-without-ipv6");
+    assert.equal(warning?.path, "outbound.allow");
+  });
+
+  test("allow list with both families does not warn", () => {
+    assert.deepEqual(warningsOf(networkConfig(["10.89.0.0/24", "fd00:89::/64"])), []);
+  });
+
+  test("container upstreams do not need IPv6", () => {
+    const config = validConfig();
+    config.outbound = { mode: "network", allow: ["10.89.0.0/24"] };
+    assert.deepEqual(warningsOf(config), []);
+  });
+
+  test("upstream outside allow list", () => {
+    const config = validConfig();
+    config.upstreams.push({ name: "outside", address: "10.90.0.5:80" });
+    config.upstreams.push({ name: "denied", address: "[fd00::5]:80" });
+    config.outbound = { mode: "network", allow: ["10.89.0.0/24", "fd00::/64"], deny: ["fd00::5/128"] };
+    const diagnostics = errorsOf(config);
+    assert.deepEqual(
+      diagnostics.map((diagnostic) => `${diagnostic.code} ${diagnostic.path}`),
+      ["upstream-not-allowed upstreams[1].address", "upstream-not-allowed upstreams[2].address"],
+    );
+    assert.match(diagnostics[1]!.message, /deny contains/);
+  });
+
+  test("https at an IP address needs certificateHost", () => {
+    const config = validConfig();
+    config.upstreams[0] = { name: "whoami", address: "[fd00::10]:443", https: {} };
+    const diagnostic = only(errorsOf(config));
+    assert.equal(diagnostic.code, "missing-certificate-host");
+    assert.equal(diagnostic.path, "upstreams[0].https");
+  });
+
+  test("https at a name defaults certificateHost", () => {
+    const config = validConfig();
+    config.upstreams[0] = { name: "whoami", address: "Backend.Example:443", https: {} };
+    const result = compile(config, { today: new Date("2026-01-01T00:00:00Z") });
+    assert.deepEqual(result.diagnostics, []);
+    const capnp = result.files.find((file) => file.path === "workerd/config.capnp")!.contents;
+    assert.match(capnp, /certificateHost = "backend\.example"/);
+    assert.match(capnp, /trustBrowserCas = true/);
+  });
+
+  test("invalid certificateHost", () => {
+    const config = validConfig();
+    config.upstreams[0] = { name: "whoami", address: "10.0.0.1:443", https: { certificateHost: "*.example.com" } };
+    assert.equal(only(errorsOf(config)).code, "invalid-certificate-host");
+  });
+
+  test("certificateHost with network outbound", () => {
+    const config = validConfig();
+    config.upstreams[0] = { name: "whoami", address: "backend.example:443", https: { certificateHost: "other.example" } };
+    config.outbound = { mode: "network", allow: ["10.89.0.0/24", "fd00::/64"] };
+    assert.equal(only(errorsOf(config)).code, "certificate-host-needs-external");
+  });
+
+  test("certificate file missing", () => {
+    const config = validConfig();
+    config.upstreams[0] = { name: "whoami", address: "backend.example:443", https: { trustedCertificates: ["ca.pem"] } };
+    const withoutReader = only(errorsOf(config));
+    assert.equal(withoutReader.code, "unreadable-file");
+    assert.equal(withoutReader.path, "upstreams[0].https.trustedCertificates[0]");
+    const result = compile(config, {
+      today: new Date("2026-01-01T00:00:00Z"),
+      readFile: (file) => {
+        throw new Error(`ENOENT: no such file, open '${file}'`);
+      },
+    });
+    assert.match(only(result.diagnostics).message, /ENOENT/);
+  });
+
+  const invalidPem: [string, RegExp][] = [
+    ["not a certificate", /no PEM certificate/],
+    ["-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n", /"PRIVATE KEY" block/],
+    ["-----BEGIN CERTIFICATE-----\nbm90IGRlcg==\n-----END CERTIFICATE-----\n", /does not parse/],
+  ];
+  for (const [text, message] of invalidPem) {
+    test(`invalid certificate ${message.source}`, () => {
+      const config = validConfig();
+      config.upstreams[0] = { name: "whoami", address: "backend.example:443", https: { trustedCertificates: ["ca.pem"] } };
+      const result = compile(config, { today: new Date("2026-01-01T00:00:00Z"), readFile: () => text });
+      const diagnostic = only(result.diagnostics);
+      assert.equal(diagnostic.code, "invalid-certificate");
+      assert.match(diagnostic.message, message);
+    });
+  }
+
+  test("invalid trusted proxy", () => {
+    const config = validConfig();
+    config.forwarded = { trustedProxies: ["10.0.0.1", "fd00::/129"] };
+    assert.deepEqual(
+      errorsOf(config).map((diagnostic) => `${diagnostic.code} ${diagnostic.path}`),
+      ["invalid-cidr forwarded.trustedProxies[0]", "invalid-cidr forwarded.trustedProxies[1]"],
+    );
+  });
+
+  test("trusting every peer warns", () => {
+    const config = validConfig();
+    config.forwarded = { trustedProxies: ["0.0.0.0/0", "10.0.0.0/8"] };
+    const [warning, ...rest] = warningsOf(config);
+    assert.deepEqual(rest, []);
+    assert.equal(warning?.code, "trusts-every-peer");
+    assert.equal(warning?.path, "forwarded.trustedProxies[0]");
+  });
+
+  test("passThrough alone is not missing an address", () => {
+    const config = networkConfig(["10.89.0.0/24", "fd00::/64"]);
+    config.deployment = { target: "systemd-nsenter", user: "test", uid: 1000 };
+    assert.deepEqual(compile(config, { today: new Date("2026-01-01T00:00:00Z") }).diagnostics, []);
+  });
+});
+
 describe("command-line errors", () => {
   function runCli(args: string[], cwd = root) {
     return spawnSync(process.execPath, [path.join(root, "bin/workerd-compose.js"), ...args], { cwd, encoding: "utf8" });
