@@ -20,6 +20,7 @@ export type { LoadedConfig } from "./load/index.js";
 export type {
   DeploymentConfig,
   ExternalOutboundConfig,
+  ForwardedConfig,
   NetworkConfig,
   NetworkOutboundConfig,
   OutboundConfig,
@@ -30,5 +31,6 @@ export type {
   UnmatchedConfig,
   UpstreamConfig,
   UpstreamContainerConfig,
+  UpstreamHttpsConfig,
   WorkerdComposeConfig,
 } from "./config/types.js";
