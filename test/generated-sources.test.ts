@@ -37,7 +37,7 @@ describe("generated sources", () => {
 
 describe("fetch.js formatting", () => {
   /**
-   * A config whose tables each have `count` entries (hosts, path prefixes,
+   * Builds a config whose tables each have `count` entries (hosts, path prefixes,
    * fixed Host headers or origins, trusted proxies) with strings that grow
    * with `length`.
    */

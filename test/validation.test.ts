@@ -174,7 +174,7 @@ describe("proxy diagnostics", () => {
     });
   }
 
-  for (const host of ["a..example.com", ".example.com", "example.com:8080", "a b.example", ""]) {
+  for (const host of ["a..example.com", ".example.com", "example.com:8080", "a b.example", "", "[::1]"]) {
     test(`invalid host ${JSON.stringify(host)}`, () => {
       const config = validConfig();
       config.routes[0]!.host = host;

@@ -43,8 +43,8 @@ export function findHostKey(hosts, hostname) {
  * Returns the upstream of a request, or undefined when no route takes it.
  * `hosts` maps host names and `*.SUFFIX` wildcards to an upstream, or to
  * null for a host whose routes all have path prefixes. `pathPrefixes` maps
- * `KEY/PREFIX` (KEY as in `hosts`) to an upstream. On the selected host the
- * longest prefix that ends at a `/` or at the end of the path wins; the
+ * `KEY/PREFIX` (KEY as in `hosts`) to an upstream. On the selected host, the
+ * longest prefix that ends at a `/` or at the end of the path wins. The
  * lookups go from the full path up to its first segment.
  * @param {Map<string, string | null>} hosts
  * @param {Map<string, string>} pathPrefixes
@@ -218,7 +218,7 @@ const tokenPattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
  * Formats one element of an RFC 7239 `Forwarded` header. The client's node
- * is `unknown` when workerd reported no address; an IPv6 node is bracketed
+ * is `unknown` when workerd reported no address. An IPv6 node is bracketed
  * and quoted, and so is any value that is not a token, such as `host:port`.
  * @param {string | undefined} address
  * @param {string} host
@@ -240,8 +240,8 @@ function quoteIfNeeded(value) {
 }
 
 /**
- * Which forwarding headers the upstream receives, and the trusted proxies
- * whose own headers are kept.
+ * Settings of the forwarding headers: one switch per header, and the trusted
+ * proxies whose own headers are kept.
  * @typedef {object} Forwarding
  * @property {Map<string, string>} trustedProxies
  * @property {boolean} xForwardedFor

@@ -32,7 +32,7 @@ export interface ResolvedSocket {
 
 export interface ResolvedUpstream {
   name: string;
-  /** Where workerd connects to; undefined for a pass-through upstream, which connects where the client asked. */
+  /** Address workerd connects to; undefined for a pass-through upstream, which connects where the client requested. */
   address: HostPort | undefined;
   container: ResolvedContainer | undefined;
   /** Host header sent in place of the client's (`NAME` or `NAME:PORT`, normalised). */

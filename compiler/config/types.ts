@@ -41,7 +41,7 @@ export interface WorkerdComposeConfig {
    */
   outbound?: OutboundConfig;
 
-  /** What the proxy answers when no route matches the request's host. */
+  /** The response to a request that no route takes. */
   unmatched?: UnmatchedConfig;
 
   /**
@@ -115,7 +115,7 @@ export interface UpstreamConfig {
    * plain HTTP through the `network` outbound, instead of to a fixed
    * address. The client then picks the destination, so this needs
    * `outbound.mode: "network"` with an `allow` list of CIDR ranges only.
-   * An upstream has exactly one of `address`, `container` and `passThrough`.
+   * A pass-through upstream has neither `address` nor `container`.
    * @default false
    */
   passThrough?: boolean;
@@ -146,7 +146,7 @@ export interface UpstreamHttpsConfig {
    * CA certificates to trust for this upstream, such as a private CA or the
    * upstream's self-signed certificate. Each entry is either PEM text
    * (starting with `-----BEGIN CERTIFICATE-----`) or the path of a PEM file
-   * relative to the config file; files are read at build time.
+   * relative to the config file. Files are read at build time.
    * @default []
    */
   trustedCertificates?: string[];
@@ -271,30 +271,33 @@ export interface ForwardedConfig {
   trustedProxies?: string[];
 
   /**
-   * Send `X-Forwarded-For` with the client's IP address. When off, the header
-   * is removed from requests of untrusted peers.
+   * Whether the upstream receives `X-Forwarded-For` with the client's IP
+   * address. When off, the header is removed from requests of untrusted peers.
    * @default true
    */
   xForwardedFor?: boolean;
 
   /**
-   * Send `X-Forwarded-Host` with the host (and port) the client requested.
-   * When off, the header is removed from requests of untrusted peers.
+   * Whether the upstream receives `X-Forwarded-Host` with the host (and port)
+   * the client requested. When off, the header is removed from requests of
+   * untrusted peers.
    * @default true
    */
   xForwardedHost?: boolean;
 
   /**
-   * Send `X-Forwarded-Proto` with the scheme of the client's request. When
-   * off, the header is removed from requests of untrusted peers.
+   * Whether the upstream receives `X-Forwarded-Proto` with the scheme of the
+   * client's request. When off, the header is removed from requests of
+   * untrusted peers.
    * @default true
    */
   xForwardedProto?: boolean;
 
   /**
-   * Send the standard `Forwarded` header (RFC 7239) with `for`, `host` and
-   * `proto`, an IPv6 client written as `for="[2001:db8::1]"`. When off, the
-   * header is removed from requests of untrusted peers.
+   * Whether the upstream receives the standard `Forwarded` header (RFC 7239)
+   * with `for`, `host` and `proto`, an IPv6 client written as
+   * `for="[2001:db8::1]"`. When off, the header is removed from requests of
+   * untrusted peers.
    * @default false
    */
   forwarded?: boolean;

@@ -1,6 +1,6 @@
 /**
  * Reads the trusted CA certificates of https upstreams at build time. An
- * entry is PEM text or the path of a PEM file; both are split into one PEM
+ * entry is PEM text or the path of a PEM file. Both are split into one PEM
  * block per certificate, because each entry of workerd's
  * `TlsOptions.trustedCertificates` is one certificate.
  */

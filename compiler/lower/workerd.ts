@@ -66,9 +66,10 @@ function lowerExternalServer(upstream: ResolvedUpstream): ExternalServer {
 }
 
 /**
- * A network service needs TLS options to carry https at all: without them
- * workerd fails with "this client has no TLS configuration". One service
- * serves every upstream, so it trusts what any https upstream trusts.
+ * Lowers the TLS options of the network service, which needs them to carry
+ * https at all: without them workerd fails with "this client has no TLS
+ * configuration". One service serves every upstream, so it trusts what any
+ * https upstream trusts.
  */
 function lowerNetworkTlsOptions(upstreams: readonly ResolvedUpstream[]): TlsOptions | undefined {
   const https = upstreams.filter((upstream) => upstream.https !== undefined);
@@ -90,7 +91,7 @@ export function certificateFileName(upstream: ResolvedUpstream, index: number): 
   return `certificates/${upstream.name}-${index + 1}.pem`;
 }
 
-/** The trusted certificate files that config.capnp embeds, with their PEM text. */
+/** Lists the trusted certificate files that config.capnp embeds, with their PEM text. */
 export function certificateFiles(config: ResolvedConfig): { path: string; contents: string }[] {
   return config.upstreams.flatMap((upstream) =>
     (upstream.https?.trustedCertificates ?? []).map((contents, index) => ({

@@ -125,7 +125,7 @@ function resolveUpstream(
  * container: the container's IP address for `systemd-nsenter` deployments,
  * which cannot use Podman's DNS, otherwise the container's name.
  */
-export function upstreamAddress(upstream: UpstreamConfig, deployment: { target: string }): HostPort {
+function upstreamAddress(upstream: UpstreamConfig, deployment: { target: string }): HostPort {
   if (upstream.address !== undefined) {
     return expectValid(parseHostPort(upstream.address));
   }
@@ -204,9 +204,9 @@ function resolveForwarded(forwarded: ForwardedConfig): ResolvedForwarded {
 const ipv4MappedBits = addressBits("::ffff:0:0")!.slice(0, 96);
 
 /**
- * Returns the bit strings a trusted range matches, as the router sees client
- * addresses: an IPv4-mapped client arrives in IPv4 form, so an IPv6 range that
- * covers IPv4-mapped addresses also gets the matching IPv4 range.
+ * Returns the bit strings a trusted range matches in the form the router
+ * gives client addresses. An IPv4-mapped client arrives in IPv4 form, so an
+ * IPv6 range that covers IPv4-mapped addresses also gets the matching IPv4 range.
  */
 export function trustedProxyBits(text: string): string[] {
   const range = expectValid(parseCidr(text));

@@ -49,6 +49,9 @@ function normaliseExactHost(text: string): { host: string; wildcard: false } | {
   if (/[\s/\\?#@*]/.test(text)) {
     return invalid('A host name contains no spaces, slashes, "?", "#", "@" or "*".');
   }
+  if (text.startsWith("[")) {
+    return invalid("Routes match host names and IPv4 addresses; IPv6 address literals are not supported.");
+  }
   if (text.includes(":")) {
     return invalid('A route matches a host name without a port; remove the ":PORT" part.');
   }
@@ -69,8 +72,8 @@ function normaliseExactHost(text: string): { host: string; wildcard: false } | {
 }
 
 /**
- * Checks a route's path prefix: it starts with `/`, is not `/` alone, has no
- * trailing `/`, no query or fragment, and is already in the form the URL
+ * Checks a route's path prefix. It starts with `/`, is not `/` alone, and has
+ * no trailing `/`, query or fragment. It must already be in the form the URL
  * parser gives a request's path (percent-encoded, no `.` or `..` segments),
  * because the router compares it with that form. Returns a sentence
  * describing the problem, with the corrected form when there is one.

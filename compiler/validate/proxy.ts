@@ -264,7 +264,7 @@ function checkAllowListFamilies(config: WorkerdComposeConfig, allow: string[], r
       severity: "warning",
       code: "allowlist-without-ipv6",
       path: "outbound.allow",
-      message: `"allow" lists IPv4 ranges only, but upstream "${byName.name}" is reached by a name that may resolve to IPv6 addresses, which the network service then refuses.`,
+      message: `"allow" lists IPv4 ranges only, but upstream "${byName.name}" is reached by a name that may resolve to IPv6 addresses, which the network service then rejects.`,
       hint: "Add the IPv6 range of the same destinations, such as fd00::/64, or an IPv4 address to the upstream.",
     });
   }
@@ -292,7 +292,7 @@ function checkUpstreamsAllowed(
       report({
         code: "upstream-not-allowed",
         path: formatPath(["upstreams", index, upstream.address === undefined ? "container" : "address"]),
-        message: `Upstream "${upstream.name}" is at ${address.host}, which outbound.${denied ? "deny contains" : "allow does not contain"}, so workerd would refuse to connect to it.`,
+        message: `Upstream "${upstream.name}" is at ${address.host}, which outbound.${denied ? "deny contains" : "allow does not contain"}, so workerd would reject the connection.`,
         received: address.host,
       });
     }
