@@ -1,6 +1,7 @@
 /**
  * The compiler as a pure function: a config value in, the output files and
- * diagnostics out. It reads no config file and writes nothing.
+ * diagnostics out. It writes nothing and reads no file itself: the
+ * certificate files a config names come through `options.readFile`.
  */
 import type { ResolvedConfig } from "./config/resolved.js";
 import type { WorkerdComposeConfig } from "./config/types.js";
