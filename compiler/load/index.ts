@@ -59,7 +59,10 @@ export async function loadConfigFile(file: string): Promise<LoadedConfig> {
 
   const extension = path.extname(absolute);
   switch (extension) {
-    case ".json":
+    case ".json": {
+      const { parseJsonConfig } = await import("./data.js");
+      return parseJsonConfig(absolute, readFileSync(absolute, "utf8"));
+    }
     case ".yaml":
     case ".yml": {
       const { parseDataConfig } = await import("./data.js");

@@ -1,0 +1,393 @@
+// Benchmarks of the compiler and of the proxies it generates. Every figure is
+// a ratio of two measurements taken side by side in the same run, because the
+// machines this runs on are shared and their absolute speed varies. Writes
+// bench/results.md. Run with `npm run bench` (it builds dist/ first).
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const require = createRequire(import.meta.url);
+const workerdBinary = path.join(path.dirname(require.resolve("workerd/package.json")), "bin", "workerd");
+const cli = path.join(root, "bin/workerd-compose.js");
+const scratch = mkdtempSync(path.join(os.tmpdir(), "workerd-compose-bench-"));
+
+const { compile } = await import(path.join(root, "dist/compiler/index.js"));
+
+const settings = {
+  startupRuns: Number(process.env.BENCH_STARTUP_RUNS ?? 15),
+  scalingRuns: Number(process.env.BENCH_SCALING_RUNS ?? 5),
+  loadSeconds: Number(process.env.BENCH_LOAD_SECONDS ?? 8),
+  loadRounds: Number(process.env.BENCH_LOAD_ROUNDS ?? 2),
+  connections: 32,
+};
+
+function log(message) {
+  process.stderr.write(`${message}\n`);
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function timeCommand(file, args) {
+  const start = process.hrtime.bigint();
+  const run = spawnSync(file, args, { cwd: root, encoding: "utf8" });
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+  if (run.status !== 0) {
+    throw new Error(`${file} ${args.join(" ")} failed with status ${run.status}:\n${run.stderr}`);
+  }
+  return elapsed;
+}
+
+/** A config with `count` routes to one upstream, in the shape of fixtures/example1. */
+function configWithRoutes(count, upstreamAddress = "127.0.0.1:8080") {
+  return {
+    compatibilityDate: "2024-12-01",
+    sockets: [{ name: "http", port: 80 }],
+    networks: [{ name: "mynet" }],
+    upstreams: [{ name: "whoami", address: upstreamAddress }],
+    routes: Array.from({ length: count }, (_, index) => ({
+      host: index === 0 ? "whoami.example.com" : `host${index}.example.com`,
+      upstream: "whoami",
+    })),
+    deployment: { target: "quadlet", image: "localhost/workerd", network: "mynet" },
+  };
+}
+
+// --- compiler start-up -------------------------------------------------------
+
+function measureStartup() {
+  log("measuring compiler start-up …");
+  const outDir = path.join(scratch, "startup-out");
+  const tsConfig = "fixtures/example1/workerd-compose.config.ts";
+  const jsonConfig = path.join(scratch, "example1.json");
+  const example1 = JSON.parse(
+    spawnSync(process.execPath, ["--input-type=module", "-e", `
+      const { loadConfigFile } = await import(${JSON.stringify(path.join(root, "dist/compiler/index.js"))});
+      const loaded = await loadConfigFile(${JSON.stringify(path.join(root, tsConfig))});
+      process.stdout.write(JSON.stringify(loaded.value));`], { encoding: "utf8" }).stdout,
+  );
+  writeFileSync(jsonConfig, JSON.stringify(example1, null, 2));
+
+  const samples = { node: [], ts: [], json: [] };
+  // Interleaved, so that a slow moment of the machine hits all three alike.
+  for (let run = 0; run < settings.startupRuns; run++) {
+    samples.node.push(timeCommand(process.execPath, ["-e", "0"]));
+    samples.ts.push(timeCommand(process.execPath, [cli, "build", "--config", tsConfig, "--out", outDir]));
+    samples.json.push(timeCommand(process.execPath, [cli, "build", "--config", jsonConfig, "--out", outDir]));
+  }
+  const node = median(samples.node);
+  return {
+    node,
+    ts: median(samples.ts),
+    json: median(samples.json),
+    tsRatio: median(samples.ts) / node,
+    jsonRatio: median(samples.json) / node,
+  };
+}
+
+// --- compile time against the number of routes ------------------------------
+
+function measureScaling() {
+  log("measuring compile time against route count …");
+  const counts = [10, 100, 1000, 10000];
+  const rows = [];
+  compile(configWithRoutes(10)); // warm up the JIT
+  for (const count of counts) {
+    const config = configWithRoutes(count);
+    const samples = [];
+    for (let run = 0; run < settings.scalingRuns; run++) {
+      const start = process.hrtime.bigint();
+      const result = compile(config);
+      samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+      if (result.diagnostics.length > 0) {
+        throw new Error(`compile of ${count} routes failed: ${JSON.stringify(result.diagnostics[0])}`);
+      }
+    }
+    rows.push({ count, ms: median(samples) });
+  }
+
+  // The whole command for 10,000 routes, start-up included.
+  const file = path.join(scratch, "routes-10000.json");
+  writeFileSync(file, JSON.stringify(configWithRoutes(10000)));
+  const cliSamples = [];
+  for (let run = 0; run < settings.scalingRuns; run++) {
+    cliSamples.push(timeCommand(process.execPath, [cli, "build", "--config", file, "--out", path.join(scratch, "routes-out")]));
+  }
+  return { rows, cli10000: median(cliSamples) };
+}
+
+// --- requests per second through workerd -------------------------------------
+
+async function freePort() {
+  const server = net.createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address();
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
+async function waitForPort(port) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      const socket = net.connect({ host: "127.0.0.1", port });
+      await once(socket, "connect");
+      socket.destroy();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        throw new Error(`workerd did not listen on port ${port}: ${error}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+function startWorkerd(args) {
+  const child = spawn(workerdBinary, ["serve", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  return {
+    stderr: () => stderr,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = once(child, "exit");
+        child.kill("SIGINT");
+        await exited;
+      }
+    },
+  };
+}
+
+/** Writes a config.capnp next to its worker module and returns its path. */
+function writeCapnp(directory, capnp, modules = {}) {
+  rmSync(directory, { recursive: true, force: true });
+  spawnSync("mkdir", ["-p", directory]);
+  for (const [name, source] of Object.entries(modules)) {
+    writeFileSync(path.join(directory, name), source);
+  }
+  writeFileSync(path.join(directory, "config.capnp"), capnp);
+  return path.join(directory, "config.capnp");
+}
+
+/** Writes the generated tree for `config` and returns the path of its config.capnp. */
+function writeGenerated(directory, config) {
+  const result = compile(config);
+  if (result.diagnostics.some((diagnostic) => diagnostic.severity === "error")) {
+    throw new Error(`compile failed: ${JSON.stringify(result.diagnostics)}`);
+  }
+  for (const file of result.files) {
+    const target = path.join(directory, file.path);
+    spawnSync("mkdir", ["-p", path.dirname(target)]);
+    writeFileSync(target, file.contents);
+  }
+  return path.join(directory, "workerd/config.capnp");
+}
+
+function loadTool() {
+  return spawnSync("wrk", ["--version"]).error ? "autocannon" : "wrk";
+}
+
+/** Sends load for `seconds` and returns requests per second with a 2xx response. */
+async function generateLoad(port, host, seconds) {
+  if (loadTool() === "wrk") {
+    const run = spawnSync(
+      "wrk",
+      ["-t1", `-c${settings.connections}`, `-d${seconds}s`, "-H", `Host: ${host}`, `http://127.0.0.1:${port}/`],
+      { encoding: "utf8" },
+    );
+    if (/Non-2xx or 3xx responses/.test(run.stdout)) {
+      throw new Error(`wrk received error responses:\n${run.stdout}`);
+    }
+    const match = /Requests\/sec:\s+([\d.]+)/.exec(run.stdout);
+    if (!match) {
+      throw new Error(`unexpected wrk output:\n${run.stdout}${run.stderr}`);
+    }
+    return Number(match[1]);
+  }
+  const autocannon = (await import("autocannon")).default;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/`,
+    connections: settings.connections,
+    duration: seconds,
+    headers: { host },
+  });
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`autocannon received ${result.non2xx} error responses and ${result.errors} errors`);
+  }
+  return result.requests.average;
+}
+
+async function measureThroughput() {
+  log(`measuring requests per second with ${loadTool()} …`);
+  const upstreamPort = await freePort();
+  const upstreamConfig = writeCapnp(
+    path.join(scratch, "upstream"),
+    `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [(name = "main", worker = (compatibilityDate = "2024-12-01", modules = [(name = "main", esModule = embed "main.js")]))],
+  sockets = [(name = "http", address = "127.0.0.1:${upstreamPort}", http = (), service = "main")],
+);
+`,
+    { "main.js": 'export default { fetch() { return new Response("ok"); } };\n' },
+  );
+  const upstream = startWorkerd([upstreamConfig]);
+  await waitForPort(upstreamPort);
+
+  const upstreamAddress = `127.0.0.1:${upstreamPort}`;
+  const variants = [
+    {
+      name: "generated example1 proxy",
+      host: "whoami.example.com",
+      config: writeGenerated(path.join(scratch, "example1"), configWithRoutes(1, upstreamAddress)),
+    },
+    {
+      name: "minimal pass-through worker",
+      host: "whoami.example.com",
+      config: writeCapnp(
+        path.join(scratch, "minimal"),
+        `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = (compatibilityDate = "2024-12-01", modules = [(name = "main", esModule = embed "main.js")], bindings = [(name = "upstream", service = "upstream")])),
+    (name = "upstream", external = (address = "${upstreamAddress}", http = ())),
+  ],
+  sockets = [(name = "http", http = (), service = "main")],
+);
+`,
+        { "main.js": "export default { fetch(request, env) { return env.upstream.fetch(request); } };\n" },
+      ),
+    },
+    {
+      name: "generated proxy, 10,000 hosts",
+      host: "host5000.example.com",
+      config: writeGenerated(path.join(scratch, "hosts-10000"), configWithRoutes(10000, upstreamAddress)),
+    },
+    {
+      name: "socket → external, no worker",
+      host: "whoami.example.com",
+      config: writeCapnp(
+        path.join(scratch, "native"),
+        `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [(name = "upstream", external = (address = "${upstreamAddress}", http = ()))],
+  sockets = [(name = "http", http = (), service = "upstream")],
+);
+`,
+      ),
+    },
+  ];
+
+  const samples = new Map(variants.map((variant) => [variant.name, []]));
+  try {
+    // Rounds interleave the variants, so that a slow moment hits all alike.
+    for (let round = 0; round < settings.loadRounds; round++) {
+      for (const variant of variants) {
+        const port = await freePort();
+        const proxy = startWorkerd(["--socket-addr", `http=127.0.0.1:${port}`, variant.config]);
+        try {
+          await waitForPort(port);
+          await generateLoad(port, variant.host, 1); // warm-up
+          samples.get(variant.name).push(await generateLoad(port, variant.host, settings.loadSeconds));
+        } finally {
+          await proxy.stop();
+        }
+        log(`  ${variant.name}: ${samples.get(variant.name).at(-1).toFixed(0)} requests/s`);
+      }
+    }
+  } finally {
+    await upstream.stop();
+  }
+  return variants.map((variant) => ({ name: variant.name, rps: median(samples.get(variant.name)) }));
+}
+
+// --- results -----------------------------------------------------------------
+
+function workerdVersion() {
+  return spawnSync(workerdBinary, ["--version"], { encoding: "utf8" }).stdout.trim();
+}
+
+function formatResults(startup, scaling, throughput) {
+  const packageVersion = JSON.parse(readFileSync(path.join(root, "node_modules/workerd/package.json"), "utf8")).version;
+  const rate = (name) => throughput.find((row) => row.name === name).rps;
+  const minimal = rate("minimal pass-through worker");
+  const example1 = rate("generated example1 proxy");
+  const perRoute = scaling.rows.map((row) => row.ms / row.count);
+
+  const lines = [
+    "# Benchmark results",
+    "",
+    `Written by \`npm run bench\` (bench/run.mjs) on ${new Date().toISOString().slice(0, 10)}.`,
+    "",
+    `- Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    `- Node ${process.version}, ${workerdVersion()} (npm package workerd ${packageVersion})`,
+    `- Load generator: ${loadTool()}, ${settings.connections} connections, ${settings.loadSeconds} s per run, median of ${settings.loadRounds} rounds; the load generator, the proxy and the upstream (workerd returning "ok") share the machine`,
+    "",
+    "Each figure is a ratio of measurements taken side by side in the same run.",
+    "",
+    "## Compiler start-up",
+    "",
+    `Median of ${settings.startupRuns} runs of the command, \`node -e 0\` interleaved.`,
+    "",
+    "| command | median | ratio to `node -e 0` | target |",
+    "| --- | --- | --- | --- |",
+    `| \`node -e 0\` | ${startup.node.toFixed(1)} ms | 1.00 | |`,
+    `| \`workerd-compose build\` fixtures/example1 (.ts config) | ${startup.ts.toFixed(1)} ms | ${startup.tsRatio.toFixed(2)} | ≤ 2.5 |`,
+    `| \`workerd-compose build\` example1 as JSON | ${startup.json.toFixed(1)} ms | ${startup.jsonRatio.toFixed(2)} | |`,
+    "",
+    "## Compile time against the number of routes",
+    "",
+    `In-process \`compile()\`, median of ${settings.scalingRuns} runs after a warm-up.`,
+    "",
+    "| routes | compile() | per route | per route relative to 10 routes |",
+    "| --- | --- | --- | --- |",
+    ...scaling.rows.map(
+      (row, index) =>
+        `| ${row.count} | ${row.ms.toFixed(2)} ms | ${(perRoute[index] * 1000).toFixed(2)} µs | ${(perRoute[index] / perRoute[0]).toFixed(2)} |`,
+    ),
+    "",
+    `The whole command for 10,000 routes (JSON config, start-up included): ${scaling.cli10000.toFixed(0)} ms (target ≤ 1000 ms).`,
+    "",
+    "## Requests per second through workerd",
+    "",
+    "| proxy | requests/s | ratio to minimal pass-through | target |",
+    "| --- | --- | --- | --- |",
+    ...throughput.map((row) => {
+      const target =
+        row.name === "generated example1 proxy"
+          ? "≥ 0.95"
+          : row.name === "socket → external, no worker"
+            ? "≥ 2× the generated proxy"
+            : row.name.includes("10,000")
+              ? "≥ 0.95× the 1-host proxy"
+              : "";
+      return `| ${row.name} | ${row.rps.toFixed(0)} | ${(row.rps / minimal).toFixed(2)} | ${target} |`;
+    }),
+    "",
+    `- 10,000 hosts against one host: ${(rate("generated proxy, 10,000 hosts") / example1).toFixed(2)}`,
+    `- socket → external against the generated proxy: ${(rate("socket → external, no worker") / example1).toFixed(2)}`,
+    "",
+  ];
+  return lines.join("\n");
+}
+
+try {
+  const startup = measureStartup();
+  const scaling = measureScaling();
+  const throughput = await measureThroughput();
+  const text = formatResults(startup, scaling, throughput);
+  writeFileSync(path.join(root, "bench/results.md"), text);
+  process.stdout.write(text);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
