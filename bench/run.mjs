@@ -276,15 +276,12 @@ const config :Workerd.Config = (
     {
       name: "socket → external, no worker",
       host: "whoami.example.com",
-      config: writeCapnp(
-        path.join(scratch, "native"),
-        `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [(name = "upstream", external = (address = "${upstreamAddress}", http = ()))],
-  sockets = [(name = "http", http = (), service = "upstream")],
-);
-`,
-      ),
+      // The generated direct path: the socket bound to the upstream, forwarding headers off.
+      config: writeGenerated(path.join(scratch, "native"), {
+        ...configWithRoutes(1, upstreamAddress),
+        sockets: [{ name: "http", port: 80, upstream: "whoami" }],
+        forwarded: { xForwardedFor: false, xForwardedHost: false, xForwardedProto: false },
+      }),
     },
   ];
 

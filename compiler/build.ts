@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
-import { compile, type CompileOptions, type OutputFile } from "./compile.js";
+import { compile, type CompileOptions, type OutputFile, type SocketPath } from "./compile.js";
 import { ConfigError, type Diagnostic } from "./diagnostics.js";
 import { findConfigFile, loadConfigFile, type LoadedConfig } from "./load/index.js";
 import { listOutdatedFiles, writeOutputTree, type WriteReport } from "./write/index.js";
@@ -24,6 +24,8 @@ export interface BuildResult {
   outDir: string;
   files: OutputFile[];
   diagnostics: Diagnostic[];
+  /** Where each socket's requests go, as compile() decided. */
+  socketPaths: SocketPath[];
   /** What was written; undefined when errors stopped the build or `check` was set. */
   report: WriteReport | undefined;
   /** With `check`: the paths that differ from the output tree. */
@@ -39,6 +41,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     outDir,
     files: [],
     diagnostics: [],
+    socketPaths: [],
     report: undefined,
     outdated: undefined,
   };
@@ -61,6 +64,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     ...options,
   });
   result.files = compiled.files;
+  result.socketPaths = compiled.socketPaths;
   result.diagnostics = compiled.diagnostics.map((diagnostic) => ({
     ...diagnostic,
     location: diagnostic.location ?? locate(loaded, diagnostic.path),

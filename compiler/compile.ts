@@ -19,7 +19,7 @@ import {
   type NamedUnit,
 } from "./lower/units.js";
 import { generateWorkerModules } from "./lower/worker-modules.js";
-import { certificateFiles, lowerToWorkerdConfig, moduleFiles } from "./lower/workerd.js";
+import { certificateFiles, lowerToWorkerdConfig, moduleFiles, proxyServiceName } from "./lower/workerd.js";
 import { loadCertificates, type ReadConfigFile } from "./load/certificates.js";
 import { resolveConfig } from "./resolve/index.js";
 import { checkSchema } from "./validate/schema.js";
@@ -49,6 +49,17 @@ export interface CompileResult {
   /** Output files sorted by path; empty when a diagnostic is an error. */
   files: OutputFile[];
   diagnostics: Diagnostic[];
+  /** Where each socket's requests go; empty when a diagnostic is an error. */
+  socketPaths: SocketPath[];
+}
+
+/** The path that a socket's requests take through workerd. */
+export interface SocketPath {
+  socket: string;
+  /** `worker`: the generated router runs; `direct`: workerd forwards to the upstream's external service without JavaScript. */
+  kind: "worker" | "direct";
+  /** Name of the service in config.capnp that receives the socket's requests. */
+  service: string;
 }
 
 /** Folders of the output tree, each mirroring the place its files are installed to. */
@@ -67,23 +78,30 @@ export const outputFolders = {
 export function compile(config: unknown, options: CompileOptions = {}): CompileResult {
   const schemaDiagnostics = checkSchema(config);
   if (schemaDiagnostics.length > 0) {
-    return { files: [], diagnostics: schemaDiagnostics };
+    return { files: [], diagnostics: schemaDiagnostics, socketPaths: [] };
   }
 
   const typed = config as WorkerdComposeConfig;
   const diagnostics = checkSemantics(typed, options.today ?? new Date());
   if (diagnostics.some((diagnostic) => diagnostic.severity === "error")) {
-    return { files: [], diagnostics };
+    return { files: [], diagnostics, socketPaths: [] };
   }
   const loaded = loadCertificates(typed, options.readFile);
   diagnostics.push(...loaded.diagnostics);
   if (loaded.diagnostics.length > 0) {
-    return { files: [], diagnostics };
+    return { files: [], diagnostics, socketPaths: [] };
   }
 
-  const files = generateFiles(resolveConfig(typed, loaded.certificates));
+  const resolved = resolveConfig(typed, loaded.certificates);
+  const files = generateFiles(resolved);
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files, diagnostics };
+  const socketPaths = resolved.sockets.map(
+    (socket): SocketPath =>
+      socket.upstream === undefined
+        ? { socket: socket.name, kind: "worker", service: proxyServiceName }
+        : { socket: socket.name, kind: "direct", service: socket.upstream },
+  );
+  return { files, diagnostics, socketPaths };
 }
 
 function generateFiles(config: ResolvedConfig): OutputFile[] {

@@ -10,7 +10,7 @@ export function defineConfig(config: WorkerdComposeConfig): WorkerdComposeConfig
 }
 
 export { compile, outputFolders } from "./compile.js";
-export type { CompileOptions, CompileResult, OutputFile } from "./compile.js";
+export type { CompileOptions, CompileResult, OutputFile, SocketPath } from "./compile.js";
 export { build } from "./build.js";
 export type { BuildOptions, BuildResult } from "./build.js";
 export { ConfigError, formatDiagnostic } from "./diagnostics.js";

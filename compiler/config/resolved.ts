@@ -28,6 +28,8 @@ export interface ResolvedSocket {
    * systemd-activated socket, 4 for the next, in the order of `sockets`.
    */
   fd: number | undefined;
+  /** Upstream whose external service receives the socket's requests directly; undefined for the router. */
+  upstream: string | undefined;
 }
 
 export interface ResolvedUpstream {

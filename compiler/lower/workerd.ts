@@ -102,7 +102,9 @@ export function certificateFiles(config: ResolvedConfig): { path: string; conten
 }
 
 function lowerSocket(socket: ResolvedSocket): Socket {
-  const lowered: Socket = { name: socket.name, service: proxyServiceName, http: {} };
+  // A socket bound to one upstream skips the worker: workerd forwards to the
+  // external service natively, without running JavaScript.
+  const lowered: Socket = { name: socket.name, service: socket.upstream ?? proxyServiceName, http: {} };
   // A socket that systemd opens arrives through --socket-fd and has no address of its own.
   if (socket.activation === "workerd") {
     lowered.address = formatHostPort(socket.address ?? "*", socket.port);

@@ -44,6 +44,7 @@ export function resolveConfig(config: WorkerdComposeConfig, certificates: Certif
       address: socket.address,
       activation,
       fd: activation === "systemd" ? nextFd++ : undefined,
+      upstream: socket.upstream,
     };
   });
 

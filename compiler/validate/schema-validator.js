@@ -3,8 +3,8 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"$schema":{"type":"string","description":"URL or path of the JSON Schema, so that editors complete JSON and YAML configs."},"compatibilityDate":{"type":"string","description":"Compatibility date of the generated worker, as `YYYY-MM-DD`. It must not be in the future and not newer than the workerd binary supports.","pattern":"^\\d{4}-\\d{2}-\\d{2}$"},"sockets":{"type":"array","items":{"$ref":"#/definitions/SocketConfig"},"description":"Listening sockets. Each becomes a socket in config.capnp and, when systemd activates it, a `ListenStream=` line of the socket unit.","minItems":1},"upstreams":{"type":"array","items":{"$ref":"#/definitions/UpstreamConfig"},"description":"Servers that requests are forwarded to."},"routes":{"type":"array","items":{"$ref":"#/definitions/RouteConfig"},"description":"Routes from a request's host name (and optionally a path prefix) to an upstream. An exact host name beats a wildcard, a longer wildcard suffix beats a shorter one, and on the chosen host the longest matching path prefix wins."},"outbound":{"$ref":"#/definitions/OutboundConfig","description":"How the worker reaches its upstreams.","default":{"mode":"external"}},"unmatched":{"$ref":"#/definitions/UnmatchedConfig","description":"The response to a request that no route takes."},"forwarded":{"$ref":"#/definitions/ForwardedConfig","description":"The forwarding headers the upstream receives, and which peers may pass on their own. By default workerd is the edge: `X-Forwarded-For`, `X-Forwarded-Host` and `X-Forwarded-Proto` are replaced with what it saw.","default":{}},"networks":{"type":"array","items":{"$ref":"#/definitions/NetworkConfig"},"description":"Rootless Podman networks, each emitted as a Quadlet `.network` file."},"deployment":{"$ref":"#/definitions/DeploymentConfig","description":"How workerd is installed and started."}},"required":["compatibilityDate","sockets","upstreams","routes","deployment"],"additionalProperties":false,"description":"One workerd deployment: where it listens, what it proxies to and how it runs.","definitions":{"SocketConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the socket in config.capnp and in workerd's `--socket-fd NAME=FD`.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"port":{"type":"integer","description":"TCP port to listen on.","minimum":1,"maximum":65535},"address":{"type":"string","description":"IP address to listen on. Without it the socket listens on every address, IPv4 and IPv6 (dual-stack). An IPv6 address is written without brackets."},"activation":{"type":"string","enum":["systemd","workerd"],"description":"Who opens the socket. `systemd`: a socket unit listens and hands the socket to workerd as a file descriptor, so workerd needs no privilege to bind it and starts on the first connection. `workerd`: workerd binds the address itself.","default":"systemd"}},"required":["name","port"],"additionalProperties":false,"description":"A listening socket of workerd."},"UpstreamConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the upstream, used by routes. It also names the upstream's service and binding in config.capnp.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"address":{"type":"string","description":"`HOST:PORT` to connect to, e.g. `whoami.example.com:80`, `10.89.0.10:8080` or `[fd00::10]:80`. Without it, the address is derived from `container`: its IP address for `systemd-nsenter` deployments, otherwise its name, and the container's port."},"container":{"$ref":"#/definitions/UpstreamContainerConfig","description":"The rootless Podman container that serves this upstream, emitted as a Quadlet `.container` file."},"passThrough":{"type":"boolean","description":"Forward each request to the host and port the client asked for, over plain HTTP through the `network` outbound, instead of to a fixed address. The client then picks the destination, so this needs `outbound.mode: \"network\"` with an `allow` list of CIDR ranges only. A pass-through upstream has neither `address` nor `container`.","default":false},"hostHeader":{"type":"string","description":"Host header of the forwarded requests, as `NAME` or `NAME:PORT`. Without it the upstream receives the host the client requested (lower case, IDN in punycode, port kept). Only for `outbound.mode: \"external\"`, because a `network` outbound connects to the host of the request URL, which is the upstream's address."},"https":{"$ref":"#/definitions/UpstreamHttpsConfig","description":"Connect to the upstream over HTTPS instead of plain HTTP."}},"required":["name"],"additionalProperties":false,"description":"A server that the proxy forwards requests to."},"UpstreamContainerConfig":{"type":"object","properties":{"image":{"type":"string","description":"Container image, e.g. `docker.io/traefik/whoami`."},"name":{"type":"string","description":"Container name. Other containers on the same network resolve it through Podman's DNS, so it is the host name that the proxy connects to. Defaults to the upstream's name.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"network":{"type":"string","description":"Name of the network (from `networks`) that the container joins."},"ip":{"type":"string","description":"Fixed IPv4 address of the container on its network. Needed when workerd runs outside Podman (`systemd-nsenter`), where Podman's DNS does not answer."},"port":{"type":"integer","description":"TCP port the container serves HTTP on.","minimum":1,"maximum":65535,"default":80}},"required":["image","network"],"additionalProperties":false,"description":"A container that serves an upstream."},"UpstreamHttpsConfig":{"type":"object","properties":{"certificateHost":{"type":"string","description":"Host name that the upstream's certificate must be valid for; workerd also sends it as SNI. It defaults to the host of the upstream's address when that is a name, and is required when the address is an IP address."},"trustedCertificates":{"type":"array","items":{"type":"string"},"description":"CA certificates to trust for this upstream, such as a private CA or the upstream's self-signed certificate. Each entry is either PEM text (starting with `-----BEGIN CERTIFICATE-----`) or the path of a PEM file relative to the config file. Files are read at build time.","default":[]},"trustBrowserCas":{"type":"boolean","description":"Whether the CAs that web browsers trust are trusted too. Set it to `false` to accept only `trustedCertificates`.","default":true}},"additionalProperties":false,"description":"TLS settings of an upstream reached over HTTPS."},"RouteConfig":{"type":"object","properties":{"host":{"type":"string","description":"Host name to match, e.g. `whoami.example.com`, or a wildcard such as `*.example.com`, which matches names with one or more labels before `.example.com` (`a.example.com`, `a.b.example.com`) but never `example.com` itself. Matching ignores case and a trailing dot, and an IDN name matches its punycode form. The port of the request is ignored."},"pathPrefix":{"type":"string","description":"Path prefix such as `/api`: the route takes `/api` and every path below `/api/` on its host, but not `/apix`. Matching is case-sensitive, on the percent-encoded path with `.` and `..` segments resolved. The upstream receives the full path; the prefix is not removed. Without a prefix the route takes every path of its host that no prefix route takes."},"upstream":{"type":"string","description":"Name of the upstream (from `upstreams`) that receives the request."}},"required":["host","upstream"],"additionalProperties":false,"description":"A route from a request's host name, and optionally a path prefix, to an upstream."},"OutboundConfig":{"anyOf":[{"$ref":"#/definitions/ExternalOutboundConfig"},{"$ref":"#/definitions/NetworkOutboundConfig"}],"description":"How the worker reaches upstreams: one `external` service and binding per upstream, or one `network` service used as the worker's global outbound."},"ExternalOutboundConfig":{"type":"object","properties":{"mode":{"type":"string","const":"external"}},"required":["mode"],"additionalProperties":false,"description":"One `external` service per upstream, each bound to the worker."},"NetworkOutboundConfig":{"type":"object","properties":{"mode":{"type":"string","const":"network"},"allow":{"type":"array","items":{"type":"string"},"description":"Destinations the network service may connect to: CIDR ranges such as `10.89.0.0/24`, or workerd's names `public`, `private`, `local`, `network`. With a `passThrough` upstream it must list CIDR ranges only, none of them `/0`, because the client picks the destination. Cover IPv6 too (e.g. `fd00::/64`) when a destination's name may resolve to IPv6.","minItems":1},"deny":{"type":"array","items":{"type":"string"},"description":"Destinations refused even when `allow` contains them."}},"required":["mode","allow"],"additionalProperties":false,"description":"A `network` service set as the worker's `globalOutbound`: the worker forwards with `fetch()`, and the connection goes to whatever the upstream's host name resolves to, within `allow`."},"UnmatchedConfig":{"type":"object","properties":{"status":{"type":"number","enum":[404,421],"description":"HTTP status: 404 (Not Found) or 421 (Misdirected Request).","default":404}},"additionalProperties":false,"description":"The answer to a request whose host matches no route."},"ForwardedConfig":{"type":"object","properties":{"trustedProxies":{"type":"array","items":{"type":"string"},"description":"CIDR ranges (IPv4 and IPv6) of proxies in front of workerd. A request from such a peer keeps its forwarding headers: workerd appends the peer's address to `X-Forwarded-For` and to `Forwarded`, and keeps `X-Forwarded-Host` and `X-Forwarded-Proto` when the peer sent them. An IPv4 client of a dual-stack socket (`::ffff:a.b.c.d`) matches the IPv4 ranges.","default":[]},"xForwardedFor":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-For` with the client's IP address. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedHost":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-Host` with the host (and port) the client requested. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedProto":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-Proto` with the scheme of the client's request. When off, the header is removed from requests of untrusted peers.","default":true},"forwarded":{"type":"boolean","description":"Whether the upstream receives the standard `Forwarded` header (RFC 7239) with `for`, `host` and `proto`, an IPv6 client written as `for=\"[2001:db8::1]\"`. When off, the header is removed from requests of untrusted peers.","default":false}},"additionalProperties":false,"description":"Forwarding headers and the peers trusted to send their own."},"NetworkConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the network. The file is `NAME.network` and Podman names the network `NAME`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"internal":{"type":"boolean","description":"Whether containers on the network are cut off from other networks.","default":true},"subnet":{"type":"string","description":"Subnet in CIDR form, e.g. `10.89.0.0/24`. Pin it when containers have fixed addresses."}},"required":["name"],"additionalProperties":false,"description":"A rootless Podman network, emitted as a Quadlet `.network` file."},"DeploymentConfig":{"type":"object","properties":{"target":{"enum":["quadlet","systemd-nsenter"]}},"required":["target"],"allOf":[{"if":{"properties":{"target":{"type":"string","const":"quadlet"}}},"then":{"$ref":"#/definitions/QuadletDeploymentConfig"}},{"if":{"properties":{"target":{"type":"string","const":"systemd-nsenter"}}},"then":{"$ref":"#/definitions/SystemdNsenterDeploymentConfig"}}],"description":"How workerd is installed and started."},"QuadletDeploymentConfig":{"type":"object","properties":{"target":{"type":"string","const":"quadlet"},"image":{"type":"string","description":"Container image whose entrypoint is the workerd binary, e.g. `localhost/workerd`."},"network":{"type":"string","description":"Name of the network (from `networks`) that the workerd container joins."},"directory":{"type":"string","description":"Host directory that holds config.capnp and the worker modules, mounted read-only into the container. It may start with `%h`, the user's home directory.","default":"%h/workerd"},"unitName":{"type":"string","description":"Base name of the units: `NAME.socket` activates `NAME.container`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"}},"required":["target","image","network"],"additionalProperties":false,"description":"workerd in a rootless Podman container, described by Quadlet user units: `workerd.socket` and `workerd.container`."},"SystemdNsenterDeploymentConfig":{"type":"object","properties":{"target":{"type":"string","const":"systemd-nsenter"},"user":{"type":"string","description":"The user that runs rootless Podman; workerd runs as this user.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"uid":{"type":"integer","description":"Numeric id of `user`. It locates the user's runtime directory `/run/user/UID`, where Podman keeps the files that point to its namespaces.","minimum":1},"group":{"type":"string","description":"Group that workerd runs as. Defaults to `user`.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"directory":{"type":"string","description":"Directory that holds config.capnp, the worker modules and the start script.","default":"/var/srv/workerd"},"workerdPath":{"type":"string","description":"Path of the workerd binary on the host.","default":"/usr/local/bin/workerd"},"unitName":{"type":"string","description":"Base name of the system units: `NAME.socket` activates `NAME.service`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"}},"required":["target","user","uid"],"additionalProperties":false,"description":"workerd from the host file system as a system service that runs as the rootless Podman user, inside that user's Podman network namespace (entered with nsenter), so it reaches containers by their IP addresses."}},"title":"workerd-compose configuration"};
-const schema12 = {"type":"object","properties":{"name":{"type":"string","description":"Name of the socket in config.capnp and in workerd's `--socket-fd NAME=FD`.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"port":{"type":"integer","description":"TCP port to listen on.","minimum":1,"maximum":65535},"address":{"type":"string","description":"IP address to listen on. Without it the socket listens on every address, IPv4 and IPv6 (dual-stack). An IPv6 address is written without brackets."},"activation":{"type":"string","enum":["systemd","workerd"],"description":"Who opens the socket. `systemd`: a socket unit listens and hands the socket to workerd as a file descriptor, so workerd needs no privilege to bind it and starts on the first connection. `workerd`: workerd binds the address itself.","default":"systemd"}},"required":["name","port"],"additionalProperties":false,"description":"A listening socket of workerd."};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"$schema":{"type":"string","description":"URL or path of the JSON Schema, so that editors complete JSON and YAML configs."},"compatibilityDate":{"type":"string","description":"Compatibility date of the generated worker, as `YYYY-MM-DD`. It must not be in the future and not newer than the workerd binary supports.","pattern":"^\\d{4}-\\d{2}-\\d{2}$"},"sockets":{"type":"array","items":{"$ref":"#/definitions/SocketConfig"},"description":"Listening sockets. Each becomes a socket in config.capnp and, when systemd activates it, a `ListenStream=` line of the socket unit.","minItems":1},"upstreams":{"type":"array","items":{"$ref":"#/definitions/UpstreamConfig"},"description":"Servers that requests are forwarded to."},"routes":{"type":"array","items":{"$ref":"#/definitions/RouteConfig"},"description":"Routes from a request's host name (and optionally a path prefix) to an upstream. An exact host name beats a wildcard, a longer wildcard suffix beats a shorter one, and on the chosen host the longest matching path prefix wins."},"outbound":{"$ref":"#/definitions/OutboundConfig","description":"How the worker reaches its upstreams.","default":{"mode":"external"}},"unmatched":{"$ref":"#/definitions/UnmatchedConfig","description":"The response to a request that no route takes."},"forwarded":{"$ref":"#/definitions/ForwardedConfig","description":"The forwarding headers the upstream receives, and which peers may pass on their own. By default workerd is the edge: `X-Forwarded-For`, `X-Forwarded-Host` and `X-Forwarded-Proto` are replaced with what it saw.","default":{}},"networks":{"type":"array","items":{"$ref":"#/definitions/NetworkConfig"},"description":"Rootless Podman networks, each emitted as a Quadlet `.network` file."},"deployment":{"$ref":"#/definitions/DeploymentConfig","description":"How workerd is installed and started."}},"required":["compatibilityDate","sockets","upstreams","routes","deployment"],"additionalProperties":false,"description":"One workerd deployment: where it listens, what it proxies to and how it runs.","definitions":{"SocketConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the socket in config.capnp and in workerd's `--socket-fd NAME=FD`.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"port":{"type":"integer","description":"TCP port to listen on.","minimum":1,"maximum":65535},"address":{"type":"string","description":"IP address to listen on. Without it the socket listens on every address, IPv4 and IPv6 (dual-stack). An IPv6 address is written without brackets."},"activation":{"type":"string","enum":["systemd","workerd"],"description":"Who opens the socket. `systemd`: a socket unit listens and hands the socket to workerd as a file descriptor, so workerd needs no privilege to bind it and starts on the first connection. `workerd`: workerd binds the address itself.","default":"systemd"},"upstream":{"type":"string","description":"Name of an upstream (from `upstreams`) that receives every request of this socket, whatever its host. The socket then points at the upstream's `external` service directly and no JavaScript runs, which roughly doubles the requests per second. That path adds no forwarding headers and cannot rewrite the Host header, so it requires `forwarded.xForwardedFor`, `xForwardedHost`, `xForwardedProto` and `forwarded` switched off, the `external` outbound, and an upstream with an address and no `hostHeader`. Forwarding headers that the client sent reach the upstream unchanged, so use it only where the upstream ignores them or trusts every client. Without it, requests go through the routes."}},"required":["name","port"],"additionalProperties":false,"description":"A listening socket of workerd."},"UpstreamConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the upstream, used by routes. It also names the upstream's service and binding in config.capnp.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"address":{"type":"string","description":"`HOST:PORT` to connect to, e.g. `whoami.example.com:80`, `10.89.0.10:8080` or `[fd00::10]:80`. Without it, the address is derived from `container`: its IP address for `systemd-nsenter` deployments, otherwise its name, and the container's port."},"container":{"$ref":"#/definitions/UpstreamContainerConfig","description":"The rootless Podman container that serves this upstream, emitted as a Quadlet `.container` file."},"passThrough":{"type":"boolean","description":"Forward each request to the host and port the client asked for, over plain HTTP through the `network` outbound, instead of to a fixed address. The client then picks the destination, so this needs `outbound.mode: \"network\"` with an `allow` list of CIDR ranges only. A pass-through upstream has neither `address` nor `container`.","default":false},"hostHeader":{"type":"string","description":"Host header of the forwarded requests, as `NAME` or `NAME:PORT`. Without it the upstream receives the host the client requested (lower case, IDN in punycode, port kept). Only for `outbound.mode: \"external\"`, because a `network` outbound connects to the host of the request URL, which is the upstream's address."},"https":{"$ref":"#/definitions/UpstreamHttpsConfig","description":"Connect to the upstream over HTTPS instead of plain HTTP."}},"required":["name"],"additionalProperties":false,"description":"A server that the proxy forwards requests to."},"UpstreamContainerConfig":{"type":"object","properties":{"image":{"type":"string","description":"Container image, e.g. `docker.io/traefik/whoami`."},"name":{"type":"string","description":"Container name. Other containers on the same network resolve it through Podman's DNS, so it is the host name that the proxy connects to. Defaults to the upstream's name.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"network":{"type":"string","description":"Name of the network (from `networks`) that the container joins."},"ip":{"type":"string","description":"Fixed IPv4 address of the container on its network. Needed when workerd runs outside Podman (`systemd-nsenter`), where Podman's DNS does not answer."},"port":{"type":"integer","description":"TCP port the container serves HTTP on.","minimum":1,"maximum":65535,"default":80}},"required":["image","network"],"additionalProperties":false,"description":"A container that serves an upstream."},"UpstreamHttpsConfig":{"type":"object","properties":{"certificateHost":{"type":"string","description":"Host name that the upstream's certificate must be valid for; workerd also sends it as SNI. It defaults to the host of the upstream's address when that is a name, and is required when the address is an IP address."},"trustedCertificates":{"type":"array","items":{"type":"string"},"description":"CA certificates to trust for this upstream, such as a private CA or the upstream's self-signed certificate. Each entry is either PEM text (starting with `-----BEGIN CERTIFICATE-----`) or the path of a PEM file relative to the config file. Files are read at build time.","default":[]},"trustBrowserCas":{"type":"boolean","description":"Whether the CAs that web browsers trust are trusted too. Set it to `false` to accept only `trustedCertificates`.","default":true}},"additionalProperties":false,"description":"TLS settings of an upstream reached over HTTPS."},"RouteConfig":{"type":"object","properties":{"host":{"type":"string","description":"Host name to match, e.g. `whoami.example.com`, or a wildcard such as `*.example.com`, which matches names with one or more labels before `.example.com` (`a.example.com`, `a.b.example.com`) but never `example.com` itself. Matching ignores case and a trailing dot, and an IDN name matches its punycode form. The port of the request is ignored."},"pathPrefix":{"type":"string","description":"Path prefix such as `/api`: the route takes `/api` and every path below `/api/` on its host, but not `/apix`. Matching is case-sensitive, on the percent-encoded path with `.` and `..` segments resolved. The upstream receives the full path; the prefix is not removed. Without a prefix the route takes every path of its host that no prefix route takes."},"upstream":{"type":"string","description":"Name of the upstream (from `upstreams`) that receives the request."}},"required":["host","upstream"],"additionalProperties":false,"description":"A route from a request's host name, and optionally a path prefix, to an upstream."},"OutboundConfig":{"anyOf":[{"$ref":"#/definitions/ExternalOutboundConfig"},{"$ref":"#/definitions/NetworkOutboundConfig"}],"description":"How the worker reaches upstreams: one `external` service and binding per upstream, or one `network` service used as the worker's global outbound."},"ExternalOutboundConfig":{"type":"object","properties":{"mode":{"type":"string","const":"external"}},"required":["mode"],"additionalProperties":false,"description":"One `external` service per upstream, each bound to the worker."},"NetworkOutboundConfig":{"type":"object","properties":{"mode":{"type":"string","const":"network"},"allow":{"type":"array","items":{"type":"string"},"description":"Destinations the network service may connect to: CIDR ranges such as `10.89.0.0/24`, or workerd's names `public`, `private`, `local`, `network`. With a `passThrough` upstream it must list CIDR ranges only, none of them `/0`, because the client picks the destination. Cover IPv6 too (e.g. `fd00::/64`) when a destination's name may resolve to IPv6.","minItems":1},"deny":{"type":"array","items":{"type":"string"},"description":"Destinations refused even when `allow` contains them."}},"required":["mode","allow"],"additionalProperties":false,"description":"A `network` service set as the worker's `globalOutbound`: the worker forwards with `fetch()`, and the connection goes to whatever the upstream's host name resolves to, within `allow`."},"UnmatchedConfig":{"type":"object","properties":{"status":{"type":"number","enum":[404,421],"description":"HTTP status: 404 (Not Found) or 421 (Misdirected Request).","default":404}},"additionalProperties":false,"description":"The answer to a request whose host matches no route."},"ForwardedConfig":{"type":"object","properties":{"trustedProxies":{"type":"array","items":{"type":"string"},"description":"CIDR ranges (IPv4 and IPv6) of proxies in front of workerd. A request from such a peer keeps its forwarding headers: workerd appends the peer's address to `X-Forwarded-For` and to `Forwarded`, and keeps `X-Forwarded-Host` and `X-Forwarded-Proto` when the peer sent them. An IPv4 client of a dual-stack socket (`::ffff:a.b.c.d`) matches the IPv4 ranges.","default":[]},"xForwardedFor":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-For` with the client's IP address. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedHost":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-Host` with the host (and port) the client requested. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedProto":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-Proto` with the scheme of the client's request. When off, the header is removed from requests of untrusted peers.","default":true},"forwarded":{"type":"boolean","description":"Whether the upstream receives the standard `Forwarded` header (RFC 7239) with `for`, `host` and `proto`, an IPv6 client written as `for=\"[2001:db8::1]\"`. When off, the header is removed from requests of untrusted peers.","default":false}},"additionalProperties":false,"description":"Forwarding headers and the peers trusted to send their own."},"NetworkConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the network. The file is `NAME.network` and Podman names the network `NAME`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"internal":{"type":"boolean","description":"Whether containers on the network are cut off from other networks.","default":true},"subnet":{"type":"string","description":"Subnet in CIDR form, e.g. `10.89.0.0/24`. Pin it when containers have fixed addresses."}},"required":["name"],"additionalProperties":false,"description":"A rootless Podman network, emitted as a Quadlet `.network` file."},"DeploymentConfig":{"type":"object","properties":{"target":{"enum":["quadlet","systemd-nsenter"]}},"required":["target"],"allOf":[{"if":{"properties":{"target":{"type":"string","const":"quadlet"}}},"then":{"$ref":"#/definitions/QuadletDeploymentConfig"}},{"if":{"properties":{"target":{"type":"string","const":"systemd-nsenter"}}},"then":{"$ref":"#/definitions/SystemdNsenterDeploymentConfig"}}],"description":"How workerd is installed and started."},"QuadletDeploymentConfig":{"type":"object","properties":{"target":{"type":"string","const":"quadlet"},"image":{"type":"string","description":"Container image whose entrypoint is the workerd binary, e.g. `localhost/workerd`."},"network":{"type":"string","description":"Name of the network (from `networks`) that the workerd container joins."},"directory":{"type":"string","description":"Host directory that holds config.capnp and the worker modules, mounted read-only into the container. It may start with `%h`, the user's home directory.","default":"%h/workerd"},"unitName":{"type":"string","description":"Base name of the units: `NAME.socket` activates `NAME.container`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"}},"required":["target","image","network"],"additionalProperties":false,"description":"workerd in a rootless Podman container, described by Quadlet user units: `workerd.socket` and `workerd.container`."},"SystemdNsenterDeploymentConfig":{"type":"object","properties":{"target":{"type":"string","const":"systemd-nsenter"},"user":{"type":"string","description":"The user that runs rootless Podman; workerd runs as this user.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"uid":{"type":"integer","description":"Numeric id of `user`. It locates the user's runtime directory `/run/user/UID`, where Podman keeps the files that point to its namespaces.","minimum":1},"group":{"type":"string","description":"Group that workerd runs as. Defaults to `user`.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"directory":{"type":"string","description":"Directory that holds config.capnp, the worker modules and the start script.","default":"/var/srv/workerd"},"workerdPath":{"type":"string","description":"Path of the workerd binary on the host.","default":"/usr/local/bin/workerd"},"unitName":{"type":"string","description":"Base name of the system units: `NAME.socket` activates `NAME.service`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"}},"required":["target","user","uid"],"additionalProperties":false,"description":"workerd from the host file system as a system service that runs as the rootless Podman user, inside that user's Podman network namespace (entered with nsenter), so it reaches containers by their IP addresses."}},"title":"workerd-compose configuration"};
+const schema12 = {"type":"object","properties":{"name":{"type":"string","description":"Name of the socket in config.capnp and in workerd's `--socket-fd NAME=FD`.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"port":{"type":"integer","description":"TCP port to listen on.","minimum":1,"maximum":65535},"address":{"type":"string","description":"IP address to listen on. Without it the socket listens on every address, IPv4 and IPv6 (dual-stack). An IPv6 address is written without brackets."},"activation":{"type":"string","enum":["systemd","workerd"],"description":"Who opens the socket. `systemd`: a socket unit listens and hands the socket to workerd as a file descriptor, so workerd needs no privilege to bind it and starts on the first connection. `workerd`: workerd binds the address itself.","default":"systemd"},"upstream":{"type":"string","description":"Name of an upstream (from `upstreams`) that receives every request of this socket, whatever its host. The socket then points at the upstream's `external` service directly and no JavaScript runs, which roughly doubles the requests per second. That path adds no forwarding headers and cannot rewrite the Host header, so it requires `forwarded.xForwardedFor`, `xForwardedHost`, `xForwardedProto` and `forwarded` switched off, the `external` outbound, and an upstream with an address and no `hostHeader`. Forwarding headers that the client sent reach the upstream unchanged, so use it only where the upstream ignores them or trusts every client. Without it, requests go through the routes."}},"required":["name","port"],"additionalProperties":false,"description":"A listening socket of workerd."};
 const schema16 = {"type":"object","properties":{"host":{"type":"string","description":"Host name to match, e.g. `whoami.example.com`, or a wildcard such as `*.example.com`, which matches names with one or more labels before `.example.com` (`a.example.com`, `a.b.example.com`) but never `example.com` itself. Matching ignores case and a trailing dot, and an IDN name matches its punycode form. The port of the request is ignored."},"pathPrefix":{"type":"string","description":"Path prefix such as `/api`: the route takes `/api` and every path below `/api/` on its host, but not `/apix`. Matching is case-sensitive, on the percent-encoded path with `.` and `..` segments resolved. The upstream receives the full path; the prefix is not removed. Without a prefix the route takes every path of its host that no prefix route takes."},"upstream":{"type":"string","description":"Name of the upstream (from `upstreams`) that receives the request."}},"required":["host","upstream"],"additionalProperties":false,"description":"A route from a request's host name, and optionally a path prefix, to an upstream."};
 const schema20 = {"type":"object","properties":{"status":{"type":"number","enum":[404,421],"description":"HTTP status: 404 (Not Found) or 421 (Misdirected Request).","default":404}},"additionalProperties":false,"description":"The answer to a request whose host matches no route."};
 const schema21 = {"type":"object","properties":{"trustedProxies":{"type":"array","items":{"type":"string"},"description":"CIDR ranges (IPv4 and IPv6) of proxies in front of workerd. A request from such a peer keeps its forwarding headers: workerd appends the peer's address to `X-Forwarded-For` and to `Forwarded`, and keeps `X-Forwarded-Host` and `X-Forwarded-Proto` when the peer sent them. An IPv4 client of a dual-stack socket (`::ffff:a.b.c.d`) matches the IPv4 ranges.","default":[]},"xForwardedFor":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-For` with the client's IP address. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedHost":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-Host` with the host (and port) the client requested. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedProto":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-Proto` with the scheme of the client's request. When off, the header is removed from requests of untrusted peers.","default":true},"forwarded":{"type":"boolean","description":"Whether the upstream receives the standard `Forwarded` header (RFC 7239) with `for`, `host` and `proto`, an IPv6 client written as `for=\"[2001:db8::1]\"`. When off, the header is removed from requests of untrusted peers.","default":false}},"additionalProperties":false,"description":"Forwarding headers and the peers trusted to send their own."};
@@ -1224,7 +1224,7 @@ vErrors.push(err11);
 errors++;
 }
 for(const key1 in data3){
-if(!((((key1 === "name") || (key1 === "port")) || (key1 === "address")) || (key1 === "activation"))){
+if(!(((((key1 === "name") || (key1 === "port")) || (key1 === "address")) || (key1 === "activation")) || (key1 === "upstream"))){
 const err12 = {instancePath:instancePath+"/sockets/" + i0,schemaPath:"#/definitions/SocketConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema12,data:data3};
 if(vErrors === null){
 vErrors = [err12];
@@ -1331,9 +1331,10 @@ vErrors.push(err20);
 errors++;
 }
 }
-}
-else {
-const err21 = {instancePath:instancePath+"/sockets/" + i0,schemaPath:"#/definitions/SocketConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data:data3};
+if(data3.upstream !== undefined){
+let data8 = data3.upstream;
+if(typeof data8 !== "string"){
+const err21 = {instancePath:instancePath+"/sockets/" + i0+"/upstream",schemaPath:"#/definitions/SocketConfig/properties/upstream/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.upstream.type,parentSchema:schema12.properties.upstream,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1345,7 +1346,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/sockets",schemaPath:"#/properties/sockets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.sockets.type,parentSchema:schema11.properties.sockets,data:data2};
+const err22 = {instancePath:instancePath+"/sockets/" + i0,schemaPath:"#/definitions/SocketConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data:data3};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1355,19 +1356,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.upstreams !== undefined){
-let data8 = data.upstreams;
-if(Array.isArray(data8)){
-const len1 = data8.length;
-for(let i1=0; i1<len1; i1++){
-if(!(validate11(data8[i1], {instancePath:instancePath+"/upstreams/" + i1,parentData:data8,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
 }
 else {
-const err23 = {instancePath:instancePath+"/upstreams",schemaPath:"#/properties/upstreams/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.upstreams.type,parentSchema:schema11.properties.upstreams,data:data8};
+const err23 = {instancePath:instancePath+"/sockets",schemaPath:"#/properties/sockets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.sockets.type,parentSchema:schema11.properties.sockets,data:data2};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1377,15 +1368,19 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.routes !== undefined){
-let data10 = data.routes;
-if(Array.isArray(data10)){
-const len2 = data10.length;
-for(let i2=0; i2<len2; i2++){
-let data11 = data10[i2];
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.host === undefined){
-const err24 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema16.required,parentSchema:schema16,data:data11};
+if(data.upstreams !== undefined){
+let data9 = data.upstreams;
+if(Array.isArray(data9)){
+const len1 = data9.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate11(data9[i1], {instancePath:instancePath+"/upstreams/" + i1,parentData:data9,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/upstreams",schemaPath:"#/properties/upstreams/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.upstreams.type,parentSchema:schema11.properties.upstreams,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1394,8 +1389,16 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(data11.upstream === undefined){
-const err25 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/required",keyword:"required",params:{missingProperty: "upstream"},message:"must have required property '"+"upstream"+"'",schema:schema16.required,parentSchema:schema16,data:data11};
+}
+if(data.routes !== undefined){
+let data11 = data.routes;
+if(Array.isArray(data11)){
+const len2 = data11.length;
+for(let i2=0; i2<len2; i2++){
+let data12 = data11[i2];
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+if(data12.host === undefined){
+const err25 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema16.required,parentSchema:schema16,data:data12};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1404,9 +1407,8 @@ vErrors.push(err25);
 }
 errors++;
 }
-for(const key2 in data11){
-if(!(((key2 === "host") || (key2 === "pathPrefix")) || (key2 === "upstream"))){
-const err26 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema16,data:data11};
+if(data12.upstream === undefined){
+const err26 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/required",keyword:"required",params:{missingProperty: "upstream"},message:"must have required property '"+"upstream"+"'",schema:schema16.required,parentSchema:schema16,data:data12};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1415,11 +1417,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-if(data11.host !== undefined){
-let data12 = data11.host;
-if(typeof data12 !== "string"){
-const err27 = {instancePath:instancePath+"/routes/" + i2+"/host",schemaPath:"#/definitions/RouteConfig/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.host.type,parentSchema:schema16.properties.host,data:data12};
+for(const key2 in data12){
+if(!(((key2 === "host") || (key2 === "pathPrefix")) || (key2 === "upstream"))){
+const err27 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema16,data:data12};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1429,10 +1429,10 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data11.pathPrefix !== undefined){
-let data13 = data11.pathPrefix;
+if(data12.host !== undefined){
+let data13 = data12.host;
 if(typeof data13 !== "string"){
-const err28 = {instancePath:instancePath+"/routes/" + i2+"/pathPrefix",schemaPath:"#/definitions/RouteConfig/properties/pathPrefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.pathPrefix.type,parentSchema:schema16.properties.pathPrefix,data:data13};
+const err28 = {instancePath:instancePath+"/routes/" + i2+"/host",schemaPath:"#/definitions/RouteConfig/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.host.type,parentSchema:schema16.properties.host,data:data13};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1442,10 +1442,10 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data11.upstream !== undefined){
-let data14 = data11.upstream;
+if(data12.pathPrefix !== undefined){
+let data14 = data12.pathPrefix;
 if(typeof data14 !== "string"){
-const err29 = {instancePath:instancePath+"/routes/" + i2+"/upstream",schemaPath:"#/definitions/RouteConfig/properties/upstream/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.upstream.type,parentSchema:schema16.properties.upstream,data:data14};
+const err29 = {instancePath:instancePath+"/routes/" + i2+"/pathPrefix",schemaPath:"#/definitions/RouteConfig/properties/pathPrefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.pathPrefix.type,parentSchema:schema16.properties.pathPrefix,data:data14};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1455,9 +1455,10 @@ vErrors.push(err29);
 errors++;
 }
 }
-}
-else {
-const err30 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.type,parentSchema:schema16,data:data11};
+if(data12.upstream !== undefined){
+let data15 = data12.upstream;
+if(typeof data15 !== "string"){
+const err30 = {instancePath:instancePath+"/routes/" + i2+"/upstream",schemaPath:"#/definitions/RouteConfig/properties/upstream/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.upstream.type,parentSchema:schema16.properties.upstream,data:data15};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1469,12 +1470,24 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.type,parentSchema:schema11.properties.routes,data:data10};
+const err31 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.type,parentSchema:schema16,data:data12};
 if(vErrors === null){
 vErrors = [err31];
 }
 else {
 vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.type,parentSchema:schema11.properties.routes,data:data11};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
 }
 errors++;
 }
@@ -1486,24 +1499,11 @@ errors = vErrors.length;
 }
 }
 if(data.unmatched !== undefined){
-let data16 = data.unmatched;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-for(const key3 in data16){
+let data17 = data.unmatched;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+for(const key3 in data17){
 if(!(key3 === "status")){
-const err32 = {instancePath:instancePath+"/unmatched",schemaPath:"#/definitions/UnmatchedConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data:data16};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-if(data16.status !== undefined){
-let data17 = data16.status;
-if(!((typeof data17 == "number") && (isFinite(data17)))){
-const err33 = {instancePath:instancePath+"/unmatched/status",schemaPath:"#/definitions/UnmatchedConfig/properties/status/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema20.properties.status.type,parentSchema:schema20.properties.status,data:data17};
+const err33 = {instancePath:instancePath+"/unmatched",schemaPath:"#/definitions/UnmatchedConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data:data17};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1512,8 +1512,11 @@ vErrors.push(err33);
 }
 errors++;
 }
-if(!((data17 === 404) || (data17 === 421))){
-const err34 = {instancePath:instancePath+"/unmatched/status",schemaPath:"#/definitions/UnmatchedConfig/properties/status/enum",keyword:"enum",params:{allowedValues: schema20.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema20.properties.status.enum,parentSchema:schema20.properties.status,data:data17};
+}
+if(data17.status !== undefined){
+let data18 = data17.status;
+if(!((typeof data18 == "number") && (isFinite(data18)))){
+const err34 = {instancePath:instancePath+"/unmatched/status",schemaPath:"#/definitions/UnmatchedConfig/properties/status/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema20.properties.status.type,parentSchema:schema20.properties.status,data:data18};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1522,10 +1525,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-}
-else {
-const err35 = {instancePath:instancePath+"/unmatched",schemaPath:"#/definitions/UnmatchedConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data:data16};
+if(!((data18 === 404) || (data18 === 421))){
+const err35 = {instancePath:instancePath+"/unmatched/status",schemaPath:"#/definitions/UnmatchedConfig/properties/status/enum",keyword:"enum",params:{allowedValues: schema20.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema20.properties.status.enum,parentSchema:schema20.properties.status,data:data18};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1535,12 +1536,9 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data.forwarded !== undefined){
-let data18 = data.forwarded;
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-for(const key4 in data18){
-if(!(((((key4 === "trustedProxies") || (key4 === "xForwardedFor")) || (key4 === "xForwardedHost")) || (key4 === "xForwardedProto")) || (key4 === "forwarded"))){
-const err36 = {instancePath:instancePath+"/forwarded",schemaPath:"#/definitions/ForwardedConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema21,data:data18};
+}
+else {
+const err36 = {instancePath:instancePath+"/unmatched",schemaPath:"#/definitions/UnmatchedConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data:data17};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1550,14 +1548,12 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data18.trustedProxies !== undefined){
-let data19 = data18.trustedProxies;
-if(Array.isArray(data19)){
-const len3 = data19.length;
-for(let i3=0; i3<len3; i3++){
-let data20 = data19[i3];
-if(typeof data20 !== "string"){
-const err37 = {instancePath:instancePath+"/forwarded/trustedProxies/" + i3,schemaPath:"#/definitions/ForwardedConfig/properties/trustedProxies/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.trustedProxies.items.type,parentSchema:schema21.properties.trustedProxies.items,data:data20};
+if(data.forwarded !== undefined){
+let data19 = data.forwarded;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key4 in data19){
+if(!(((((key4 === "trustedProxies") || (key4 === "xForwardedFor")) || (key4 === "xForwardedHost")) || (key4 === "xForwardedProto")) || (key4 === "forwarded"))){
+const err37 = {instancePath:instancePath+"/forwarded",schemaPath:"#/definitions/ForwardedConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema21,data:data19};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1567,9 +1563,14 @@ vErrors.push(err37);
 errors++;
 }
 }
-}
-else {
-const err38 = {instancePath:instancePath+"/forwarded/trustedProxies",schemaPath:"#/definitions/ForwardedConfig/properties/trustedProxies/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema21.properties.trustedProxies.type,parentSchema:schema21.properties.trustedProxies,data:data19};
+if(data19.trustedProxies !== undefined){
+let data20 = data19.trustedProxies;
+if(Array.isArray(data20)){
+const len3 = data20.length;
+for(let i3=0; i3<len3; i3++){
+let data21 = data20[i3];
+if(typeof data21 !== "string"){
+const err38 = {instancePath:instancePath+"/forwarded/trustedProxies/" + i3,schemaPath:"#/definitions/ForwardedConfig/properties/trustedProxies/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.trustedProxies.items.type,parentSchema:schema21.properties.trustedProxies.items,data:data21};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1579,10 +1580,9 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data18.xForwardedFor !== undefined){
-let data21 = data18.xForwardedFor;
-if(typeof data21 !== "boolean"){
-const err39 = {instancePath:instancePath+"/forwarded/xForwardedFor",schemaPath:"#/definitions/ForwardedConfig/properties/xForwardedFor/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema21.properties.xForwardedFor.type,parentSchema:schema21.properties.xForwardedFor,data:data21};
+}
+else {
+const err39 = {instancePath:instancePath+"/forwarded/trustedProxies",schemaPath:"#/definitions/ForwardedConfig/properties/trustedProxies/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema21.properties.trustedProxies.type,parentSchema:schema21.properties.trustedProxies,data:data20};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1592,10 +1592,10 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data18.xForwardedHost !== undefined){
-let data22 = data18.xForwardedHost;
+if(data19.xForwardedFor !== undefined){
+let data22 = data19.xForwardedFor;
 if(typeof data22 !== "boolean"){
-const err40 = {instancePath:instancePath+"/forwarded/xForwardedHost",schemaPath:"#/definitions/ForwardedConfig/properties/xForwardedHost/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema21.properties.xForwardedHost.type,parentSchema:schema21.properties.xForwardedHost,data:data22};
+const err40 = {instancePath:instancePath+"/forwarded/xForwardedFor",schemaPath:"#/definitions/ForwardedConfig/properties/xForwardedFor/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema21.properties.xForwardedFor.type,parentSchema:schema21.properties.xForwardedFor,data:data22};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1605,10 +1605,10 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data18.xForwardedProto !== undefined){
-let data23 = data18.xForwardedProto;
+if(data19.xForwardedHost !== undefined){
+let data23 = data19.xForwardedHost;
 if(typeof data23 !== "boolean"){
-const err41 = {instancePath:instancePath+"/forwarded/xForwardedProto",schemaPath:"#/definitions/ForwardedConfig/properties/xForwardedProto/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema21.properties.xForwardedProto.type,parentSchema:schema21.properties.xForwardedProto,data:data23};
+const err41 = {instancePath:instancePath+"/forwarded/xForwardedHost",schemaPath:"#/definitions/ForwardedConfig/properties/xForwardedHost/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema21.properties.xForwardedHost.type,parentSchema:schema21.properties.xForwardedHost,data:data23};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1618,10 +1618,10 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data18.forwarded !== undefined){
-let data24 = data18.forwarded;
+if(data19.xForwardedProto !== undefined){
+let data24 = data19.xForwardedProto;
 if(typeof data24 !== "boolean"){
-const err42 = {instancePath:instancePath+"/forwarded/forwarded",schemaPath:"#/definitions/ForwardedConfig/properties/forwarded/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema21.properties.forwarded.type,parentSchema:schema21.properties.forwarded,data:data24};
+const err42 = {instancePath:instancePath+"/forwarded/xForwardedProto",schemaPath:"#/definitions/ForwardedConfig/properties/xForwardedProto/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema21.properties.xForwardedProto.type,parentSchema:schema21.properties.xForwardedProto,data:data24};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1631,9 +1631,10 @@ vErrors.push(err42);
 errors++;
 }
 }
-}
-else {
-const err43 = {instancePath:instancePath+"/forwarded",schemaPath:"#/definitions/ForwardedConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data:data18};
+if(data19.forwarded !== undefined){
+let data25 = data19.forwarded;
+if(typeof data25 !== "boolean"){
+const err43 = {instancePath:instancePath+"/forwarded/forwarded",schemaPath:"#/definitions/ForwardedConfig/properties/forwarded/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema21.properties.forwarded.type,parentSchema:schema21.properties.forwarded,data:data25};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1643,15 +1644,9 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data.networks !== undefined){
-let data25 = data.networks;
-if(Array.isArray(data25)){
-const len4 = data25.length;
-for(let i4=0; i4<len4; i4++){
-let data26 = data25[i4];
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-if(data26.name === undefined){
-const err44 = {instancePath:instancePath+"/networks/" + i4,schemaPath:"#/definitions/NetworkConfig/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema22.required,parentSchema:schema22,data:data26};
+}
+else {
+const err44 = {instancePath:instancePath+"/forwarded",schemaPath:"#/definitions/ForwardedConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data:data19};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1660,9 +1655,16 @@ vErrors.push(err44);
 }
 errors++;
 }
-for(const key5 in data26){
-if(!(((key5 === "name") || (key5 === "internal")) || (key5 === "subnet"))){
-const err45 = {instancePath:instancePath+"/networks/" + i4,schemaPath:"#/definitions/NetworkConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data:data26};
+}
+if(data.networks !== undefined){
+let data26 = data.networks;
+if(Array.isArray(data26)){
+const len4 = data26.length;
+for(let i4=0; i4<len4; i4++){
+let data27 = data26[i4];
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+if(data27.name === undefined){
+const err45 = {instancePath:instancePath+"/networks/" + i4,schemaPath:"#/definitions/NetworkConfig/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema22.required,parentSchema:schema22,data:data27};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1671,12 +1673,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-}
-if(data26.name !== undefined){
-let data27 = data26.name;
-if(typeof data27 === "string"){
-if(!pattern3.test(data27)){
-const err46 = {instancePath:instancePath+"/networks/" + i4+"/name",schemaPath:"#/definitions/NetworkConfig/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema22.properties.name,data:data27};
+for(const key5 in data27){
+if(!(((key5 === "name") || (key5 === "internal")) || (key5 === "subnet"))){
+const err46 = {instancePath:instancePath+"/networks/" + i4,schemaPath:"#/definitions/NetworkConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data:data27};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1686,8 +1685,11 @@ vErrors.push(err46);
 errors++;
 }
 }
-else {
-const err47 = {instancePath:instancePath+"/networks/" + i4+"/name",schemaPath:"#/definitions/NetworkConfig/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.name.type,parentSchema:schema22.properties.name,data:data27};
+if(data27.name !== undefined){
+let data28 = data27.name;
+if(typeof data28 === "string"){
+if(!pattern3.test(data28)){
+const err47 = {instancePath:instancePath+"/networks/" + i4+"/name",schemaPath:"#/definitions/NetworkConfig/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema22.properties.name,data:data28};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1697,10 +1699,8 @@ vErrors.push(err47);
 errors++;
 }
 }
-if(data26.internal !== undefined){
-let data28 = data26.internal;
-if(typeof data28 !== "boolean"){
-const err48 = {instancePath:instancePath+"/networks/" + i4+"/internal",schemaPath:"#/definitions/NetworkConfig/properties/internal/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema22.properties.internal.type,parentSchema:schema22.properties.internal,data:data28};
+else {
+const err48 = {instancePath:instancePath+"/networks/" + i4+"/name",schemaPath:"#/definitions/NetworkConfig/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.name.type,parentSchema:schema22.properties.name,data:data28};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1710,10 +1710,10 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data26.subnet !== undefined){
-let data29 = data26.subnet;
-if(typeof data29 !== "string"){
-const err49 = {instancePath:instancePath+"/networks/" + i4+"/subnet",schemaPath:"#/definitions/NetworkConfig/properties/subnet/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.subnet.type,parentSchema:schema22.properties.subnet,data:data29};
+if(data27.internal !== undefined){
+let data29 = data27.internal;
+if(typeof data29 !== "boolean"){
+const err49 = {instancePath:instancePath+"/networks/" + i4+"/internal",schemaPath:"#/definitions/NetworkConfig/properties/internal/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema22.properties.internal.type,parentSchema:schema22.properties.internal,data:data29};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1723,9 +1723,10 @@ vErrors.push(err49);
 errors++;
 }
 }
-}
-else {
-const err50 = {instancePath:instancePath+"/networks/" + i4,schemaPath:"#/definitions/NetworkConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data:data26};
+if(data27.subnet !== undefined){
+let data30 = data27.subnet;
+if(typeof data30 !== "string"){
+const err50 = {instancePath:instancePath+"/networks/" + i4+"/subnet",schemaPath:"#/definitions/NetworkConfig/properties/subnet/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.subnet.type,parentSchema:schema22.properties.subnet,data:data30};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1737,12 +1738,24 @@ errors++;
 }
 }
 else {
-const err51 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.networks.type,parentSchema:schema11.properties.networks,data:data25};
+const err51 = {instancePath:instancePath+"/networks/" + i4,schemaPath:"#/definitions/NetworkConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data:data27};
 if(vErrors === null){
 vErrors = [err51];
 }
 else {
 vErrors.push(err51);
+}
+errors++;
+}
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.networks.type,parentSchema:schema11.properties.networks,data:data26};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
 }
 errors++;
 }
@@ -1755,12 +1768,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+const err53 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
 if(vErrors === null){
-vErrors = [err52];
+vErrors = [err53];
 }
 else {
-vErrors.push(err52);
+vErrors.push(err53);
 }
 errors++;
 }

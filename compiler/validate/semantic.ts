@@ -8,6 +8,7 @@ import { formatPath, type Diagnostic } from "../diagnostics.js";
 import { ipv4InCidr, isIPv4, isIPv6, parseCidr, parseHostPort } from "../util/address.js";
 import { checkForwarded, checkOutbound, checkRoutes, checkUpstreamTransport } from "./proxy.js";
 import { reportUnknownName, type Report } from "./report.js";
+import { checkSocketUpstreams } from "./sockets.js";
 
 /** Service names that the compiler gives its own services in config.capnp. */
 export const reservedServiceNames = ["proxy", "outbound"] as const;
@@ -19,6 +20,7 @@ export function checkSemantics(config: WorkerdComposeConfig, today: Date): Diagn
 
   checkCompatibilityDate(config, today, report);
   checkSockets(config, report);
+  checkSocketUpstreams(config, report);
   checkNetworks(config, report);
   checkUpstreams(config, report);
   checkUpstreamTransport(config, report);
