@@ -1,9 +1,10 @@
 /**
  * JSON and YAML configs. YAML goes through the yaml package, which keeps each
- * value's line and column. JSON goes through JSON.parse, about 100 times
- * faster on a config with 10,000 routes; the yaml package then runs only
- * when a diagnostic needs a line and column, or to report a syntax error or
- * a duplicate key, which JSON.parse would accept silently.
+ * value's line and column. JSON goes through JSON.parse, which was about 100
+ * times faster on a config with 10,000 routes (8 ms against 840 ms on the
+ * 2-core benchmark machine). The yaml package then runs only when a
+ * diagnostic needs a line and column, or to report a syntax error or a
+ * duplicate key, which JSON.parse would accept silently.
  */
 import { createRequire } from "node:module";
 
