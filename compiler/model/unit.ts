@@ -30,12 +30,45 @@ export class UnitValue {
   }
 
   /**
-   * A command line for `ExecStart=` or Quadlet's `Exec=`. Each argument is
-   * quoted when it contains a space, quote or backslash, `%` becomes `%%` and
-   * `$` becomes `$$`, so systemd passes every argument through unchanged.
+   * Arguments for Quadlet's `Exec=`, which follow the image's entrypoint.
+   * Each argument is quoted when it contains a space, quote or backslash, `%`
+   * becomes `%%` and `$` becomes `$$`, so systemd passes every argument
+   * through unchanged.
    */
   static command(args: readonly string[]): UnitValue {
     return new UnitValue(args.map(quoteCommandArgument).join(" "));
+  }
+
+  /**
+   * A command line for `ExecStart=`, escaped as `command()` does. The
+   * executable must be an absolute path: systemd reads a leading `-`, `@`,
+   * `:`, `+` or `!` as a prefix that changes how the command runs.
+   */
+  static exec(argv: readonly string[]): UnitValue {
+    const executable = argv[0];
+    if (executable === undefined || !executable.startsWith("/")) {
+      throw new Error(`ExecStart= needs an absolute executable path, not ${JSON.stringify(executable)}`);
+    }
+    return UnitValue.command(argv);
+  }
+
+  /**
+   * Assignments for `Environment=`. systemd splits the value at spaces outside
+   * double quotes and reads C escapes inside them, so each assignment is
+   * written as `"NAME=value"` with `"` and `\` backslash-escaped and `%`
+   * doubled. A line break cannot be written in a unit file and is rejected:
+   * put such a value in an `EnvironmentFile=` instead.
+   */
+  static environment(variables: readonly (readonly [name: string, value: string])[]): UnitValue {
+    const assignments = variables.map(([name, value]) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        throw new Error(`invalid environment variable name ${JSON.stringify(name)}`);
+      }
+      assertSingleLine(value);
+      const escaped = value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/%/g, "%%");
+      return `"${name}=${escaped}"`;
+    });
+    return new UnitValue(assignments.join(" "));
   }
 
   /** Space-separated list of already encoded values, as in `ListenStream=` or `RestrictAddressFamilies=`. */
@@ -47,6 +80,8 @@ export class UnitValue {
 export interface UnitEntry {
   key: string;
   value: UnitValue;
+  /** Path of the config field that the value comes from, for diagnostics about it. */
+  origin?: string;
 }
 
 export interface UnitSection {
