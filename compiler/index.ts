@@ -9,8 +9,10 @@ export function defineConfig(config: WorkerdComposeConfig): WorkerdComposeConfig
   return config;
 }
 
-export { compile, outputFolders } from "./compile.js";
+export { compile, installPlanFile, outputFolders } from "./compile.js";
 export type { CompileOptions, CompileResult, OutputFile, SocketPath } from "./compile.js";
+export { printInstallPlan } from "./emit/install-plan.js";
+export type { InstallPlan, InstallStep, InstalledFile } from "./lower/install-plan.js";
 export { build } from "./build.js";
 export type { BuildOptions, BuildResult } from "./build.js";
 export { ConfigError, formatDiagnostic } from "./diagnostics.js";
@@ -21,12 +23,14 @@ export type {
   DeploymentConfig,
   ExternalOutboundConfig,
   ForwardedConfig,
+  HardeningConfig,
   NetworkConfig,
   NetworkOutboundConfig,
   OutboundConfig,
   QuadletDeploymentConfig,
   RouteConfig,
   SocketConfig,
+  SystemdDeploymentConfig,
   SystemdNsenterDeploymentConfig,
   UnmatchedConfig,
   UpstreamConfig,

@@ -92,7 +92,10 @@ export interface ResolvedNetwork {
   subnet: string | undefined;
 }
 
-export type ResolvedDeployment = ResolvedQuadletDeployment | ResolvedSystemdNsenterDeployment;
+export type ResolvedDeployment =
+  | ResolvedQuadletDeployment
+  | ResolvedSystemdNsenterDeployment
+  | ResolvedSystemdDeployment;
 
 export interface ResolvedQuadletDeployment {
   target: "quadlet";
@@ -100,6 +103,7 @@ export interface ResolvedQuadletDeployment {
   network: string;
   directory: string;
   unitName: string;
+  podmanVersion: string;
 }
 
 export interface ResolvedSystemdNsenterDeployment {
@@ -110,4 +114,25 @@ export interface ResolvedSystemdNsenterDeployment {
   directory: string;
   workerdPath: string;
   unitName: string;
+  podmanVersion: string;
+  hardening: ResolvedHardening;
+}
+
+export interface ResolvedSystemdDeployment {
+  target: "systemd";
+  /** User that workerd runs as; undefined for `DynamicUser=yes`. */
+  user: string | undefined;
+  /** Group that workerd runs as; undefined for the user's primary group. */
+  group: string | undefined;
+  directory: string;
+  workerdPath: string;
+  unitName: string;
+  hardening: ResolvedHardening;
+}
+
+/** The user's changes to a service's sandboxing directives, in config order. */
+export interface ResolvedHardening {
+  /** Directives to add or replace, each with its values (one line per value). */
+  set: [key: string, values: string[]][];
+  remove: string[];
 }

@@ -82,9 +82,10 @@ export interface SocketConfig {
   address?: string;
 
   /**
-   * Who opens the socket. `systemd`: a socket unit listens and hands the socket
+   * The side that opens the socket. `systemd`: a socket unit listens and hands the socket
    * to workerd as a file descriptor, so workerd needs no privilege to bind it
-   * and starts on the first connection. `workerd`: workerd binds the address itself.
+   * and starts on the first connection. `workerd`: workerd binds the address
+   * itself, which only the `systemd` target allows, on ports from 1024.
    * @default "systemd"
    */
   activation?: "systemd" | "workerd";
@@ -117,7 +118,8 @@ export interface UpstreamConfig {
    * `HOST:PORT` to connect to, e.g. `whoami.example.com:80`, `10.89.0.10:8080`
    * or `[fd00::10]:80`. Without it, the address is derived from `container`:
    * its IP address for `systemd-nsenter` deployments, otherwise its name, and
-   * the container's port.
+   * the container's port. With a container, the address must name that
+   * container (or its `ip`) and its port.
    */
   address?: string;
 
@@ -175,7 +177,11 @@ export interface UpstreamHttpsConfig {
 
 /** A container that serves an upstream. */
 export interface UpstreamContainerConfig {
-  /** Container image, e.g. `docker.io/traefik/whoami`. */
+  /**
+   * Container image, e.g. `docker.io/traefik/whoami`, or a Quadlet `.image`
+   * or `.build` unit (Podman 4.8 and 5.2 or later).
+   * @pattern ^[^\s]+$
+   */
   image: string;
 
   /**
@@ -339,7 +345,7 @@ export interface NetworkConfig {
  * How workerd is installed and started.
  * @discriminator target
  */
-export type DeploymentConfig = QuadletDeploymentConfig | SystemdNsenterDeploymentConfig;
+export type DeploymentConfig = QuadletDeploymentConfig | SystemdNsenterDeploymentConfig | SystemdDeploymentConfig;
 
 /**
  * workerd in a rootless Podman container, described by Quadlet user units:
@@ -348,7 +354,10 @@ export type DeploymentConfig = QuadletDeploymentConfig | SystemdNsenterDeploymen
 export interface QuadletDeploymentConfig {
   target: "quadlet";
 
-  /** Container image whose entrypoint is the workerd binary, e.g. `localhost/workerd`. */
+  /**
+   * Container image whose entrypoint is the workerd binary, e.g. `localhost/workerd`.
+   * @pattern ^[^\s]+$
+   */
   image: string;
 
   /** Name of the network (from `networks`) that the workerd container joins. */
@@ -367,6 +376,14 @@ export interface QuadletDeploymentConfig {
    * @default "workerd"
    */
   unitName?: string;
+
+  /**
+   * Podman release that runs the Quadlet files, as `MAJOR.MINOR`. A Quadlet
+   * key that this release does not know is an error.
+   * @pattern ^\d+\.\d+(\.\d+)?$
+   * @default "5.4"
+   */
+  podmanVersion?: string;
 }
 
 /**
@@ -415,4 +432,86 @@ export interface SystemdNsenterDeploymentConfig {
    * @default "workerd"
    */
   unitName?: string;
+
+  /**
+   * Podman release that runs the upstreams' Quadlet files, as `MAJOR.MINOR`.
+   * A Quadlet key that this release does not know is an error.
+   * @pattern ^\d+\.\d+(\.\d+)?$
+   * @default "5.4"
+   */
+  podmanVersion?: string;
+
+  /**
+   * Changes to the service's sandboxing. The default is the set that nsenter
+   * still works with: the strict set with `ProtectHome=read-only`,
+   * `RestrictNamespaces=user net`, `PrivateNetwork=yes` and no `PrivateUsers=`.
+   */
+  hardening?: HardeningConfig;
+}
+
+/**
+ * workerd from the host file system as a hardened system service that reaches
+ * its upstreams directly by IP address.
+ */
+export interface SystemdDeploymentConfig {
+  target: "systemd";
+
+  /**
+   * User that workerd runs as. Without it, systemd allocates an unprivileged
+   * user for each run (`DynamicUser=yes`), which owns no files.
+   * @pattern ^[a-z_][a-z0-9_-]*\$?$
+   */
+  user?: string;
+
+  /**
+   * Group that workerd runs as, only together with `user`. Defaults to the
+   * user's primary group.
+   * @pattern ^[a-z_][a-z0-9_-]*\$?$
+   */
+  group?: string;
+
+  /**
+   * Directory of config.capnp and the worker modules.
+   * @default "/etc/workerd"
+   */
+  directory?: string;
+
+  /**
+   * Path of the workerd binary on the host.
+   * @default "/usr/local/bin/workerd"
+   */
+  workerdPath?: string;
+
+  /**
+   * Base name of the system units: `NAME.socket` activates `NAME.service`.
+   * @pattern ^[A-Za-z0-9][A-Za-z0-9_.-]*$
+   * @default "workerd"
+   */
+  unitName?: string;
+
+  /**
+   * Changes to the service's sandboxing. The default is the strict set:
+   * no capabilities, a read-only file system, private /tmp, devices and
+   * users, a system call filter, and IP traffic only to the upstreams' addresses.
+   */
+  hardening?: HardeningConfig;
+}
+
+/**
+ * Changes to the sandboxing directives of a system service's `[Service]`
+ * section. Directives that stop workerd from working are rejected, such as
+ * `MemoryDenyWriteExecute=yes` (V8 compiles code at run time) or
+ * `Type=notify` (workerd never reports that it is ready).
+ */
+export interface HardeningConfig {
+  /**
+   * Directives to add or replace, e.g. `{ "MemoryMax": "512M", "ReadOnlyPaths":
+   * ["/srv/a", "/srv/b"] }`. A list writes one line per item and replaces
+   * every line of that directive in the default set. Values are literal text:
+   * a `%` is written as `%%`, so systemd expands no specifier.
+   */
+  set?: Record<string, string | string[]>;
+
+  /** Directives of the default set to leave out, e.g. `["PrivateUsers"]`. */
+  remove?: string[];
 }

@@ -5,7 +5,7 @@
  * as fd 3 onwards.
  */
 import type { ResolvedConfig, ResolvedSystemdNsenterDeployment } from "../config/resolved.js";
-import { socketFdArguments } from "./units.js";
+import { workerdCommand } from "./services.js";
 
 /** Path of nsenter from util-linux, the same on Debian and Fedora. */
 const nsenterPath = "/usr/bin/nsenter";
@@ -13,12 +13,7 @@ const nsenterPath = "/usr/bin/nsenter";
 export function generateNsenterScript(config: ResolvedConfig, deployment: ResolvedSystemdNsenterDeployment): string {
   // A system service has no XDG_RUNTIME_DIR, so the runtime directory is spelt out.
   const runtimeDirectory = `/run/user/${deployment.uid}`;
-  const workerd = [
-    deployment.workerdPath,
-    "serve",
-    ...socketFdArguments(config),
-    `${deployment.directory}/config.capnp`,
-  ].map(shellQuote);
+  const workerd = workerdCommand(config, deployment).map(shellQuote);
 
   return [
     "#!/bin/sh",

@@ -3,6 +3,7 @@ import type {
   ResolvedConfig,
   ResolvedDeployment,
   ResolvedForwarded,
+  ResolvedHardening,
   ResolvedHttps,
   ResolvedSocket,
   ResolvedTrustedProxy,
@@ -11,6 +12,7 @@ import type {
 import type {
   DeploymentConfig,
   ForwardedConfig,
+  HardeningConfig,
   RouteConfig,
   UpstreamConfig,
   WorkerdComposeConfig,
@@ -22,6 +24,8 @@ import { normaliseHostHeader, normaliseRouteHost } from "../util/hostname.js";
 export const defaults = {
   quadletDirectory: "%h/workerd",
   nsenterDirectory: "/var/srv/workerd",
+  systemdDirectory: "/etc/workerd",
+  podmanVersion: "5.4",
   workerdPath: "/usr/local/bin/workerd",
   unitName: "workerd",
   containerPort: 80,
@@ -77,6 +81,18 @@ function resolveDeployment(deployment: DeploymentConfig): ResolvedDeployment {
       network: deployment.network,
       directory: deployment.directory ?? defaults.quadletDirectory,
       unitName: deployment.unitName ?? defaults.unitName,
+      podmanVersion: deployment.podmanVersion ?? defaults.podmanVersion,
+    };
+  }
+  if (deployment.target === "systemd") {
+    return {
+      target: "systemd",
+      user: deployment.user,
+      group: deployment.group,
+      directory: deployment.directory ?? defaults.systemdDirectory,
+      workerdPath: deployment.workerdPath ?? defaults.workerdPath,
+      unitName: deployment.unitName ?? defaults.unitName,
+      hardening: resolveHardening(deployment.hardening),
     };
   }
   return {
@@ -87,6 +103,18 @@ function resolveDeployment(deployment: DeploymentConfig): ResolvedDeployment {
     directory: deployment.directory ?? defaults.nsenterDirectory,
     workerdPath: deployment.workerdPath ?? defaults.workerdPath,
     unitName: deployment.unitName ?? defaults.unitName,
+    podmanVersion: deployment.podmanVersion ?? defaults.podmanVersion,
+    hardening: resolveHardening(deployment.hardening),
+  };
+}
+
+function resolveHardening(hardening: HardeningConfig | undefined): ResolvedHardening {
+  return {
+    set: Object.entries(hardening?.set ?? {}).map(([key, value]) => [
+      key,
+      typeof value === "string" ? [value] : [...value],
+    ]),
+    remove: [...(hardening?.remove ?? [])],
   };
 }
 

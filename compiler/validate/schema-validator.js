@@ -3,8 +3,8 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"$schema":{"type":"string","description":"URL or path of the JSON Schema, so that editors complete JSON and YAML configs."},"compatibilityDate":{"type":"string","description":"Compatibility date of the generated worker, as `YYYY-MM-DD`. It must not be in the future and not newer than the workerd binary supports.","pattern":"^\\d{4}-\\d{2}-\\d{2}$"},"sockets":{"type":"array","items":{"$ref":"#/definitions/SocketConfig"},"description":"Listening sockets. Each becomes a socket in config.capnp and, when systemd activates it, a `ListenStream=` line of the socket unit.","minItems":1},"upstreams":{"type":"array","items":{"$ref":"#/definitions/UpstreamConfig"},"description":"Servers that requests are forwarded to."},"routes":{"type":"array","items":{"$ref":"#/definitions/RouteConfig"},"description":"Routes from a request's host name (and optionally a path prefix) to an upstream. An exact host name beats a wildcard, a longer wildcard suffix beats a shorter one, and on the chosen host the longest matching path prefix wins."},"outbound":{"$ref":"#/definitions/OutboundConfig","description":"How the worker reaches its upstreams.","default":{"mode":"external"}},"unmatched":{"$ref":"#/definitions/UnmatchedConfig","description":"The response to a request that no route takes."},"forwarded":{"$ref":"#/definitions/ForwardedConfig","description":"The forwarding headers the upstream receives, and which peers may pass on their own. By default workerd is the edge: `X-Forwarded-For`, `X-Forwarded-Host` and `X-Forwarded-Proto` are replaced with what it saw.","default":{}},"networks":{"type":"array","items":{"$ref":"#/definitions/NetworkConfig"},"description":"Rootless Podman networks, each emitted as a Quadlet `.network` file."},"deployment":{"$ref":"#/definitions/DeploymentConfig","description":"How workerd is installed and started."}},"required":["compatibilityDate","sockets","upstreams","routes","deployment"],"additionalProperties":false,"description":"One workerd deployment: where it listens, what it proxies to and how it runs.","definitions":{"SocketConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the socket in config.capnp and in workerd's `--socket-fd NAME=FD`.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"port":{"type":"integer","description":"TCP port to listen on.","minimum":1,"maximum":65535},"address":{"type":"string","description":"IP address to listen on. Without it the socket listens on every address, IPv4 and IPv6 (dual-stack). An IPv6 address is written without brackets."},"activation":{"type":"string","enum":["systemd","workerd"],"description":"Who opens the socket. `systemd`: a socket unit listens and hands the socket to workerd as a file descriptor, so workerd needs no privilege to bind it and starts on the first connection. `workerd`: workerd binds the address itself.","default":"systemd"},"upstream":{"type":"string","description":"Name of an upstream (from `upstreams`) that receives every request of this socket, whatever its host. The socket then points at the upstream's `external` service directly and no JavaScript runs, which roughly doubles the requests per second. That path adds no forwarding headers and cannot rewrite the Host header, so it requires `forwarded.xForwardedFor`, `xForwardedHost`, `xForwardedProto` and `forwarded` switched off, the `external` outbound, and an upstream with an address and no `hostHeader`. Forwarding headers that the client sent reach the upstream unchanged, so use it only where the upstream ignores them or trusts every client. Without it, requests go through the routes."}},"required":["name","port"],"additionalProperties":false,"description":"A listening socket of workerd."},"UpstreamConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the upstream, used by routes. It also names the upstream's service and binding in config.capnp.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"address":{"type":"string","description":"`HOST:PORT` to connect to, e.g. `whoami.example.com:80`, `10.89.0.10:8080` or `[fd00::10]:80`. Without it, the address is derived from `container`: its IP address for `systemd-nsenter` deployments, otherwise its name, and the container's port."},"container":{"$ref":"#/definitions/UpstreamContainerConfig","description":"The rootless Podman container that serves this upstream, emitted as a Quadlet `.container` file."},"passThrough":{"type":"boolean","description":"Forward each request to the host and port the client asked for, over plain HTTP through the `network` outbound, instead of to a fixed address. The client then picks the destination, so this needs `outbound.mode: \"network\"` with an `allow` list of CIDR ranges only. A pass-through upstream has neither `address` nor `container`.","default":false},"hostHeader":{"type":"string","description":"Host header of the forwarded requests, as `NAME` or `NAME:PORT`. Without it the upstream receives the host the client requested (lower case, IDN in punycode, port kept). Only for `outbound.mode: \"external\"`, because a `network` outbound connects to the host of the request URL, which is the upstream's address."},"https":{"$ref":"#/definitions/UpstreamHttpsConfig","description":"Connect to the upstream over HTTPS instead of plain HTTP."}},"required":["name"],"additionalProperties":false,"description":"A server that the proxy forwards requests to."},"UpstreamContainerConfig":{"type":"object","properties":{"image":{"type":"string","description":"Container image, e.g. `docker.io/traefik/whoami`."},"name":{"type":"string","description":"Container name. Other containers on the same network resolve it through Podman's DNS, so it is the host name that the proxy connects to. Defaults to the upstream's name.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"network":{"type":"string","description":"Name of the network (from `networks`) that the container joins."},"ip":{"type":"string","description":"Fixed IPv4 address of the container on its network. Needed when workerd runs outside Podman (`systemd-nsenter`), where Podman's DNS does not answer."},"port":{"type":"integer","description":"TCP port the container serves HTTP on.","minimum":1,"maximum":65535,"default":80}},"required":["image","network"],"additionalProperties":false,"description":"A container that serves an upstream."},"UpstreamHttpsConfig":{"type":"object","properties":{"certificateHost":{"type":"string","description":"Host name that the upstream's certificate must be valid for; workerd also sends it as SNI. It defaults to the host of the upstream's address when that is a name, and is required when the address is an IP address."},"trustedCertificates":{"type":"array","items":{"type":"string"},"description":"CA certificates to trust for this upstream, such as a private CA or the upstream's self-signed certificate. Each entry is either PEM text (starting with `-----BEGIN CERTIFICATE-----`) or the path of a PEM file relative to the config file. Files are read at build time.","default":[]},"trustBrowserCas":{"type":"boolean","description":"Whether the CAs that web browsers trust are trusted too. Set it to `false` to accept only `trustedCertificates`.","default":true}},"additionalProperties":false,"description":"TLS settings of an upstream reached over HTTPS."},"RouteConfig":{"type":"object","properties":{"host":{"type":"string","description":"Host name to match, e.g. `whoami.example.com`, or a wildcard such as `*.example.com`, which matches names with one or more labels before `.example.com` (`a.example.com`, `a.b.example.com`) but never `example.com` itself. Matching ignores case and a trailing dot, and an IDN name matches its punycode form. The port of the request is ignored."},"pathPrefix":{"type":"string","description":"Path prefix such as `/api`: the route takes `/api` and every path below `/api/` on its host, but not `/apix`. Matching is case-sensitive, on the percent-encoded path with `.` and `..` segments resolved. The upstream receives the full path; the prefix is not removed. Without a prefix the route takes every path of its host that no prefix route takes."},"upstream":{"type":"string","description":"Name of the upstream (from `upstreams`) that receives the request."}},"required":["host","upstream"],"additionalProperties":false,"description":"A route from a request's host name, and optionally a path prefix, to an upstream."},"OutboundConfig":{"anyOf":[{"$ref":"#/definitions/ExternalOutboundConfig"},{"$ref":"#/definitions/NetworkOutboundConfig"}],"description":"How the worker reaches upstreams: one `external` service and binding per upstream, or one `network` service used as the worker's global outbound."},"ExternalOutboundConfig":{"type":"object","properties":{"mode":{"type":"string","const":"external"}},"required":["mode"],"additionalProperties":false,"description":"One `external` service per upstream, each bound to the worker."},"NetworkOutboundConfig":{"type":"object","properties":{"mode":{"type":"string","const":"network"},"allow":{"type":"array","items":{"type":"string"},"description":"Destinations the network service may connect to: CIDR ranges such as `10.89.0.0/24`, or workerd's names `public`, `private`, `local`, `network`. With a `passThrough` upstream it must list CIDR ranges only, none of them `/0`, because the client picks the destination. Cover IPv6 too (e.g. `fd00::/64`) when a destination's name may resolve to IPv6.","minItems":1},"deny":{"type":"array","items":{"type":"string"},"description":"Destinations refused even when `allow` contains them."}},"required":["mode","allow"],"additionalProperties":false,"description":"A `network` service set as the worker's `globalOutbound`: the worker forwards with `fetch()`, and the connection goes to whatever the upstream's host name resolves to, within `allow`."},"UnmatchedConfig":{"type":"object","properties":{"status":{"type":"number","enum":[404,421],"description":"HTTP status: 404 (Not Found) or 421 (Misdirected Request).","default":404}},"additionalProperties":false,"description":"The answer to a request whose host matches no route."},"ForwardedConfig":{"type":"object","properties":{"trustedProxies":{"type":"array","items":{"type":"string"},"description":"CIDR ranges (IPv4 and IPv6) of proxies in front of workerd. A request from such a peer keeps its forwarding headers: workerd appends the peer's address to `X-Forwarded-For` and to `Forwarded`, and keeps `X-Forwarded-Host` and `X-Forwarded-Proto` when the peer sent them. An IPv4 client of a dual-stack socket (`::ffff:a.b.c.d`) matches the IPv4 ranges.","default":[]},"xForwardedFor":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-For` with the client's IP address. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedHost":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-Host` with the host (and port) the client requested. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedProto":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-Proto` with the scheme of the client's request. When off, the header is removed from requests of untrusted peers.","default":true},"forwarded":{"type":"boolean","description":"Whether the upstream receives the standard `Forwarded` header (RFC 7239) with `for`, `host` and `proto`, an IPv6 client written as `for=\"[2001:db8::1]\"`. When off, the header is removed from requests of untrusted peers.","default":false}},"additionalProperties":false,"description":"Forwarding headers and the peers trusted to send their own."},"NetworkConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the network. The file is `NAME.network` and Podman names the network `NAME`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"internal":{"type":"boolean","description":"Whether containers on the network are cut off from other networks.","default":true},"subnet":{"type":"string","description":"Subnet in CIDR form, e.g. `10.89.0.0/24`. Pin it when containers have fixed addresses."}},"required":["name"],"additionalProperties":false,"description":"A rootless Podman network, emitted as a Quadlet `.network` file."},"DeploymentConfig":{"type":"object","properties":{"target":{"enum":["quadlet","systemd-nsenter"]}},"required":["target"],"allOf":[{"if":{"properties":{"target":{"type":"string","const":"quadlet"}}},"then":{"$ref":"#/definitions/QuadletDeploymentConfig"}},{"if":{"properties":{"target":{"type":"string","const":"systemd-nsenter"}}},"then":{"$ref":"#/definitions/SystemdNsenterDeploymentConfig"}}],"description":"How workerd is installed and started."},"QuadletDeploymentConfig":{"type":"object","properties":{"target":{"type":"string","const":"quadlet"},"image":{"type":"string","description":"Container image whose entrypoint is the workerd binary, e.g. `localhost/workerd`."},"network":{"type":"string","description":"Name of the network (from `networks`) that the workerd container joins."},"directory":{"type":"string","description":"Host directory that holds config.capnp and the worker modules, mounted read-only into the container. It may start with `%h`, the user's home directory.","default":"%h/workerd"},"unitName":{"type":"string","description":"Base name of the units: `NAME.socket` activates `NAME.container`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"}},"required":["target","image","network"],"additionalProperties":false,"description":"workerd in a rootless Podman container, described by Quadlet user units: `workerd.socket` and `workerd.container`."},"SystemdNsenterDeploymentConfig":{"type":"object","properties":{"target":{"type":"string","const":"systemd-nsenter"},"user":{"type":"string","description":"The user that runs rootless Podman; workerd runs as this user.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"uid":{"type":"integer","description":"Numeric id of `user`. It locates the user's runtime directory `/run/user/UID`, where Podman keeps the files that point to its namespaces.","minimum":1},"group":{"type":"string","description":"Group that workerd runs as. Defaults to `user`.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"directory":{"type":"string","description":"Directory that holds config.capnp, the worker modules and the start script.","default":"/var/srv/workerd"},"workerdPath":{"type":"string","description":"Path of the workerd binary on the host.","default":"/usr/local/bin/workerd"},"unitName":{"type":"string","description":"Base name of the system units: `NAME.socket` activates `NAME.service`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"}},"required":["target","user","uid"],"additionalProperties":false,"description":"workerd from the host file system as a system service that runs as the rootless Podman user, inside that user's Podman network namespace (entered with nsenter), so it reaches containers by their IP addresses."}},"title":"workerd-compose configuration"};
-const schema12 = {"type":"object","properties":{"name":{"type":"string","description":"Name of the socket in config.capnp and in workerd's `--socket-fd NAME=FD`.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"port":{"type":"integer","description":"TCP port to listen on.","minimum":1,"maximum":65535},"address":{"type":"string","description":"IP address to listen on. Without it the socket listens on every address, IPv4 and IPv6 (dual-stack). An IPv6 address is written without brackets."},"activation":{"type":"string","enum":["systemd","workerd"],"description":"Who opens the socket. `systemd`: a socket unit listens and hands the socket to workerd as a file descriptor, so workerd needs no privilege to bind it and starts on the first connection. `workerd`: workerd binds the address itself.","default":"systemd"},"upstream":{"type":"string","description":"Name of an upstream (from `upstreams`) that receives every request of this socket, whatever its host. The socket then points at the upstream's `external` service directly and no JavaScript runs, which roughly doubles the requests per second. That path adds no forwarding headers and cannot rewrite the Host header, so it requires `forwarded.xForwardedFor`, `xForwardedHost`, `xForwardedProto` and `forwarded` switched off, the `external` outbound, and an upstream with an address and no `hostHeader`. Forwarding headers that the client sent reach the upstream unchanged, so use it only where the upstream ignores them or trusts every client. Without it, requests go through the routes."}},"required":["name","port"],"additionalProperties":false,"description":"A listening socket of workerd."};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"$schema":{"type":"string","description":"URL or path of the JSON Schema, so that editors complete JSON and YAML configs."},"compatibilityDate":{"type":"string","description":"Compatibility date of the generated worker, as `YYYY-MM-DD`. It must not be in the future and not newer than the workerd binary supports.","pattern":"^\\d{4}-\\d{2}-\\d{2}$"},"sockets":{"type":"array","items":{"$ref":"#/definitions/SocketConfig"},"description":"Listening sockets. Each becomes a socket in config.capnp and, when systemd activates it, a `ListenStream=` line of the socket unit.","minItems":1},"upstreams":{"type":"array","items":{"$ref":"#/definitions/UpstreamConfig"},"description":"Servers that requests are forwarded to."},"routes":{"type":"array","items":{"$ref":"#/definitions/RouteConfig"},"description":"Routes from a request's host name (and optionally a path prefix) to an upstream. An exact host name beats a wildcard, a longer wildcard suffix beats a shorter one, and on the chosen host the longest matching path prefix wins."},"outbound":{"$ref":"#/definitions/OutboundConfig","description":"How the worker reaches its upstreams.","default":{"mode":"external"}},"unmatched":{"$ref":"#/definitions/UnmatchedConfig","description":"The response to a request that no route takes."},"forwarded":{"$ref":"#/definitions/ForwardedConfig","description":"The forwarding headers the upstream receives, and which peers may pass on their own. By default workerd is the edge: `X-Forwarded-For`, `X-Forwarded-Host` and `X-Forwarded-Proto` are replaced with what it saw.","default":{}},"networks":{"type":"array","items":{"$ref":"#/definitions/NetworkConfig"},"description":"Rootless Podman networks, each emitted as a Quadlet `.network` file."},"deployment":{"$ref":"#/definitions/DeploymentConfig","description":"How workerd is installed and started."}},"required":["compatibilityDate","sockets","upstreams","routes","deployment"],"additionalProperties":false,"description":"One workerd deployment: where it listens, what it proxies to and how it runs.","definitions":{"SocketConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the socket in config.capnp and in workerd's `--socket-fd NAME=FD`.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"port":{"type":"integer","description":"TCP port to listen on.","minimum":1,"maximum":65535},"address":{"type":"string","description":"IP address to listen on. Without it the socket listens on every address, IPv4 and IPv6 (dual-stack). An IPv6 address is written without brackets."},"activation":{"type":"string","enum":["systemd","workerd"],"description":"The side that opens the socket. `systemd`: a socket unit listens and hands the socket to workerd as a file descriptor, so workerd needs no privilege to bind it and starts on the first connection. `workerd`: workerd binds the address itself, which only the `systemd` target allows, on ports from 1024.","default":"systemd"},"upstream":{"type":"string","description":"Name of an upstream (from `upstreams`) that receives every request of this socket, whatever its host. The socket then points at the upstream's `external` service directly and no JavaScript runs, which roughly doubles the requests per second. That path adds no forwarding headers and cannot rewrite the Host header, so it requires `forwarded.xForwardedFor`, `xForwardedHost`, `xForwardedProto` and `forwarded` switched off, the `external` outbound, and an upstream with an address and no `hostHeader`. Forwarding headers that the client sent reach the upstream unchanged, so use it only where the upstream ignores them or trusts every client. Without it, requests go through the routes."}},"required":["name","port"],"additionalProperties":false,"description":"A listening socket of workerd."},"UpstreamConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the upstream, used by routes. It also names the upstream's service and binding in config.capnp.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"address":{"type":"string","description":"`HOST:PORT` to connect to, e.g. `whoami.example.com:80`, `10.89.0.10:8080` or `[fd00::10]:80`. Without it, the address is derived from `container`: its IP address for `systemd-nsenter` deployments, otherwise its name, and the container's port. With a container, the address must name that container (or its `ip`) and its port."},"container":{"$ref":"#/definitions/UpstreamContainerConfig","description":"The rootless Podman container that serves this upstream, emitted as a Quadlet `.container` file."},"passThrough":{"type":"boolean","description":"Forward each request to the host and port the client asked for, over plain HTTP through the `network` outbound, instead of to a fixed address. The client then picks the destination, so this needs `outbound.mode: \"network\"` with an `allow` list of CIDR ranges only. A pass-through upstream has neither `address` nor `container`.","default":false},"hostHeader":{"type":"string","description":"Host header of the forwarded requests, as `NAME` or `NAME:PORT`. Without it the upstream receives the host the client requested (lower case, IDN in punycode, port kept). Only for `outbound.mode: \"external\"`, because a `network` outbound connects to the host of the request URL, which is the upstream's address."},"https":{"$ref":"#/definitions/UpstreamHttpsConfig","description":"Connect to the upstream over HTTPS instead of plain HTTP."}},"required":["name"],"additionalProperties":false,"description":"A server that the proxy forwards requests to."},"UpstreamContainerConfig":{"type":"object","properties":{"image":{"type":"string","description":"Container image, e.g. `docker.io/traefik/whoami`, or a Quadlet `.image` or `.build` unit (Podman 4.8 and 5.2 or later).","pattern":"^[^\\s]+$"},"name":{"type":"string","description":"Container name. Other containers on the same network resolve it through Podman's DNS, so it is the host name that the proxy connects to. Defaults to the upstream's name.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"network":{"type":"string","description":"Name of the network (from `networks`) that the container joins."},"ip":{"type":"string","description":"Fixed IPv4 address of the container on its network. Needed when workerd runs outside Podman (`systemd-nsenter`), where Podman's DNS does not answer."},"port":{"type":"integer","description":"TCP port the container serves HTTP on.","minimum":1,"maximum":65535,"default":80}},"required":["image","network"],"additionalProperties":false,"description":"A container that serves an upstream."},"UpstreamHttpsConfig":{"type":"object","properties":{"certificateHost":{"type":"string","description":"Host name that the upstream's certificate must be valid for; workerd also sends it as SNI. It defaults to the host of the upstream's address when that is a name, and is required when the address is an IP address."},"trustedCertificates":{"type":"array","items":{"type":"string"},"description":"CA certificates to trust for this upstream, such as a private CA or the upstream's self-signed certificate. Each entry is either PEM text (starting with `-----BEGIN CERTIFICATE-----`) or the path of a PEM file relative to the config file. Files are read at build time.","default":[]},"trustBrowserCas":{"type":"boolean","description":"Whether the CAs that web browsers trust are trusted too. Set it to `false` to accept only `trustedCertificates`.","default":true}},"additionalProperties":false,"description":"TLS settings of an upstream reached over HTTPS."},"RouteConfig":{"type":"object","properties":{"host":{"type":"string","description":"Host name to match, e.g. `whoami.example.com`, or a wildcard such as `*.example.com`, which matches names with one or more labels before `.example.com` (`a.example.com`, `a.b.example.com`) but never `example.com` itself. Matching ignores case and a trailing dot, and an IDN name matches its punycode form. The port of the request is ignored."},"pathPrefix":{"type":"string","description":"Path prefix such as `/api`: the route takes `/api` and every path below `/api/` on its host, but not `/apix`. Matching is case-sensitive, on the percent-encoded path with `.` and `..` segments resolved. The upstream receives the full path; the prefix is not removed. Without a prefix the route takes every path of its host that no prefix route takes."},"upstream":{"type":"string","description":"Name of the upstream (from `upstreams`) that receives the request."}},"required":["host","upstream"],"additionalProperties":false,"description":"A route from a request's host name, and optionally a path prefix, to an upstream."},"OutboundConfig":{"anyOf":[{"$ref":"#/definitions/ExternalOutboundConfig"},{"$ref":"#/definitions/NetworkOutboundConfig"}],"description":"How the worker reaches upstreams: one `external` service and binding per upstream, or one `network` service used as the worker's global outbound."},"ExternalOutboundConfig":{"type":"object","properties":{"mode":{"type":"string","const":"external"}},"required":["mode"],"additionalProperties":false,"description":"One `external` service per upstream, each bound to the worker."},"NetworkOutboundConfig":{"type":"object","properties":{"mode":{"type":"string","const":"network"},"allow":{"type":"array","items":{"type":"string"},"description":"Destinations the network service may connect to: CIDR ranges such as `10.89.0.0/24`, or workerd's names `public`, `private`, `local`, `network`. With a `passThrough` upstream it must list CIDR ranges only, none of them `/0`, because the client picks the destination. Cover IPv6 too (e.g. `fd00::/64`) when a destination's name may resolve to IPv6.","minItems":1},"deny":{"type":"array","items":{"type":"string"},"description":"Destinations refused even when `allow` contains them."}},"required":["mode","allow"],"additionalProperties":false,"description":"A `network` service set as the worker's `globalOutbound`: the worker forwards with `fetch()`, and the connection goes to whatever the upstream's host name resolves to, within `allow`."},"UnmatchedConfig":{"type":"object","properties":{"status":{"type":"number","enum":[404,421],"description":"HTTP status: 404 (Not Found) or 421 (Misdirected Request).","default":404}},"additionalProperties":false,"description":"The answer to a request whose host matches no route."},"ForwardedConfig":{"type":"object","properties":{"trustedProxies":{"type":"array","items":{"type":"string"},"description":"CIDR ranges (IPv4 and IPv6) of proxies in front of workerd. A request from such a peer keeps its forwarding headers: workerd appends the peer's address to `X-Forwarded-For` and to `Forwarded`, and keeps `X-Forwarded-Host` and `X-Forwarded-Proto` when the peer sent them. An IPv4 client of a dual-stack socket (`::ffff:a.b.c.d`) matches the IPv4 ranges.","default":[]},"xForwardedFor":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-For` with the client's IP address. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedHost":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-Host` with the host (and port) the client requested. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedProto":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-Proto` with the scheme of the client's request. When off, the header is removed from requests of untrusted peers.","default":true},"forwarded":{"type":"boolean","description":"Whether the upstream receives the standard `Forwarded` header (RFC 7239) with `for`, `host` and `proto`, an IPv6 client written as `for=\"[2001:db8::1]\"`. When off, the header is removed from requests of untrusted peers.","default":false}},"additionalProperties":false,"description":"Forwarding headers and the peers trusted to send their own."},"NetworkConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the network. The file is `NAME.network` and Podman names the network `NAME`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"internal":{"type":"boolean","description":"Whether containers on the network are cut off from other networks.","default":true},"subnet":{"type":"string","description":"Subnet in CIDR form, e.g. `10.89.0.0/24`. Pin it when containers have fixed addresses."}},"required":["name"],"additionalProperties":false,"description":"A rootless Podman network, emitted as a Quadlet `.network` file."},"DeploymentConfig":{"type":"object","properties":{"target":{"enum":["quadlet","systemd-nsenter","systemd"]}},"required":["target"],"allOf":[{"if":{"properties":{"target":{"type":"string","const":"quadlet"}}},"then":{"$ref":"#/definitions/QuadletDeploymentConfig"}},{"if":{"properties":{"target":{"type":"string","const":"systemd-nsenter"}}},"then":{"$ref":"#/definitions/SystemdNsenterDeploymentConfig"}},{"if":{"properties":{"target":{"type":"string","const":"systemd"}}},"then":{"$ref":"#/definitions/SystemdDeploymentConfig"}}],"description":"How workerd is installed and started."},"QuadletDeploymentConfig":{"type":"object","properties":{"target":{"type":"string","const":"quadlet"},"image":{"type":"string","description":"Container image whose entrypoint is the workerd binary, e.g. `localhost/workerd`.","pattern":"^[^\\s]+$"},"network":{"type":"string","description":"Name of the network (from `networks`) that the workerd container joins."},"directory":{"type":"string","description":"Host directory that holds config.capnp and the worker modules, mounted read-only into the container. It may start with `%h`, the user's home directory.","default":"%h/workerd"},"unitName":{"type":"string","description":"Base name of the units: `NAME.socket` activates `NAME.container`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"},"podmanVersion":{"type":"string","description":"Podman release that runs the Quadlet files, as `MAJOR.MINOR`. A Quadlet key that this release does not know is an error.","pattern":"^\\d+\\.\\d+(\\.\\d+)?$","default":"5.4"}},"required":["target","image","network"],"additionalProperties":false,"description":"workerd in a rootless Podman container, described by Quadlet user units: `workerd.socket` and `workerd.container`."},"SystemdNsenterDeploymentConfig":{"type":"object","properties":{"target":{"type":"string","const":"systemd-nsenter"},"user":{"type":"string","description":"The user that runs rootless Podman; workerd runs as this user.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"uid":{"type":"integer","description":"Numeric id of `user`. It locates the user's runtime directory `/run/user/UID`, where Podman keeps the files that point to its namespaces.","minimum":1},"group":{"type":"string","description":"Group that workerd runs as. Defaults to `user`.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"directory":{"type":"string","description":"Directory that holds config.capnp, the worker modules and the start script.","default":"/var/srv/workerd"},"workerdPath":{"type":"string","description":"Path of the workerd binary on the host.","default":"/usr/local/bin/workerd"},"unitName":{"type":"string","description":"Base name of the system units: `NAME.socket` activates `NAME.service`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"},"podmanVersion":{"type":"string","description":"Podman release that runs the upstreams' Quadlet files, as `MAJOR.MINOR`. A Quadlet key that this release does not know is an error.","pattern":"^\\d+\\.\\d+(\\.\\d+)?$","default":"5.4"},"hardening":{"$ref":"#/definitions/HardeningConfig","description":"Changes to the service's sandboxing. The default is the set that nsenter still works with: the strict set with `ProtectHome=read-only`, `RestrictNamespaces=user net`, `PrivateNetwork=yes` and no `PrivateUsers=`."}},"required":["target","user","uid"],"additionalProperties":false,"description":"workerd from the host file system as a system service that runs as the rootless Podman user, inside that user's Podman network namespace (entered with nsenter), so it reaches containers by their IP addresses."},"HardeningConfig":{"type":"object","properties":{"set":{"type":"object","additionalProperties":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"description":"Directives to add or replace, e.g. `{ \"MemoryMax\": \"512M\", \"ReadOnlyPaths\": [\"/srv/a\", \"/srv/b\"] }`. A list writes one line per item and replaces every line of that directive in the default set. Values are literal text: a `%` is written as `%%`, so systemd expands no specifier."},"remove":{"type":"array","items":{"type":"string"},"description":"Directives of the default set to leave out, e.g. `[\"PrivateUsers\"]`."}},"additionalProperties":false,"description":"Changes to the sandboxing directives of a system service's `[Service]` section. Directives that stop workerd from working are rejected, such as `MemoryDenyWriteExecute=yes` (V8 compiles code at run time) or `Type=notify` (workerd never reports that it is ready)."},"SystemdDeploymentConfig":{"type":"object","properties":{"target":{"type":"string","const":"systemd"},"user":{"type":"string","description":"User that workerd runs as. Without it, systemd allocates an unprivileged user for each run (`DynamicUser=yes`), which owns no files.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"group":{"type":"string","description":"Group that workerd runs as, only together with `user`. Defaults to the user's primary group.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"directory":{"type":"string","description":"Directory of config.capnp and the worker modules.","default":"/etc/workerd"},"workerdPath":{"type":"string","description":"Path of the workerd binary on the host.","default":"/usr/local/bin/workerd"},"unitName":{"type":"string","description":"Base name of the system units: `NAME.socket` activates `NAME.service`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"},"hardening":{"$ref":"#/definitions/HardeningConfig","description":"Changes to the service's sandboxing. The default is the strict set: no capabilities, a read-only file system, private /tmp, devices and users, a system call filter, and IP traffic only to the upstreams' addresses."}},"required":["target"],"additionalProperties":false,"description":"workerd from the host file system as a hardened system service that reaches its upstreams directly by IP address."}},"title":"workerd-compose configuration"};
+const schema12 = {"type":"object","properties":{"name":{"type":"string","description":"Name of the socket in config.capnp and in workerd's `--socket-fd NAME=FD`.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"port":{"type":"integer","description":"TCP port to listen on.","minimum":1,"maximum":65535},"address":{"type":"string","description":"IP address to listen on. Without it the socket listens on every address, IPv4 and IPv6 (dual-stack). An IPv6 address is written without brackets."},"activation":{"type":"string","enum":["systemd","workerd"],"description":"The side that opens the socket. `systemd`: a socket unit listens and hands the socket to workerd as a file descriptor, so workerd needs no privilege to bind it and starts on the first connection. `workerd`: workerd binds the address itself, which only the `systemd` target allows, on ports from 1024.","default":"systemd"},"upstream":{"type":"string","description":"Name of an upstream (from `upstreams`) that receives every request of this socket, whatever its host. The socket then points at the upstream's `external` service directly and no JavaScript runs, which roughly doubles the requests per second. That path adds no forwarding headers and cannot rewrite the Host header, so it requires `forwarded.xForwardedFor`, `xForwardedHost`, `xForwardedProto` and `forwarded` switched off, the `external` outbound, and an upstream with an address and no `hostHeader`. Forwarding headers that the client sent reach the upstream unchanged, so use it only where the upstream ignores them or trusts every client. Without it, requests go through the routes."}},"required":["name","port"],"additionalProperties":false,"description":"A listening socket of workerd."};
 const schema16 = {"type":"object","properties":{"host":{"type":"string","description":"Host name to match, e.g. `whoami.example.com`, or a wildcard such as `*.example.com`, which matches names with one or more labels before `.example.com` (`a.example.com`, `a.b.example.com`) but never `example.com` itself. Matching ignores case and a trailing dot, and an IDN name matches its punycode form. The port of the request is ignored."},"pathPrefix":{"type":"string","description":"Path prefix such as `/api`: the route takes `/api` and every path below `/api/` on its host, but not `/apix`. Matching is case-sensitive, on the percent-encoded path with `.` and `..` segments resolved. The upstream receives the full path; the prefix is not removed. Without a prefix the route takes every path of its host that no prefix route takes."},"upstream":{"type":"string","description":"Name of the upstream (from `upstreams`) that receives the request."}},"required":["host","upstream"],"additionalProperties":false,"description":"A route from a request's host name, and optionally a path prefix, to an upstream."};
 const schema20 = {"type":"object","properties":{"status":{"type":"number","enum":[404,421],"description":"HTTP status: 404 (Not Found) or 421 (Misdirected Request).","default":404}},"additionalProperties":false,"description":"The answer to a request whose host matches no route."};
 const schema21 = {"type":"object","properties":{"trustedProxies":{"type":"array","items":{"type":"string"},"description":"CIDR ranges (IPv4 and IPv6) of proxies in front of workerd. A request from such a peer keeps its forwarding headers: workerd appends the peer's address to `X-Forwarded-For` and to `Forwarded`, and keeps `X-Forwarded-Host` and `X-Forwarded-Proto` when the peer sent them. An IPv4 client of a dual-stack socket (`::ffff:a.b.c.d`) matches the IPv4 ranges.","default":[]},"xForwardedFor":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-For` with the client's IP address. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedHost":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-Host` with the host (and port) the client requested. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedProto":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-Proto` with the scheme of the client's request. When off, the header is removed from requests of untrusted peers.","default":true},"forwarded":{"type":"boolean","description":"Whether the upstream receives the standard `Forwarded` header (RFC 7239) with `for`, `host` and `proto`, an IPv6 client written as `for=\"[2001:db8::1]\"`. When off, the header is removed from requests of untrusted peers.","default":false}},"additionalProperties":false,"description":"Forwarding headers and the peers trusted to send their own."};
@@ -12,10 +12,11 @@ const schema22 = {"type":"object","properties":{"name":{"type":"string","descrip
 const func2 = Object.prototype.hasOwnProperty;
 const pattern0 = new RegExp("^\\d{4}-\\d{2}-\\d{2}$", "u");
 const pattern1 = new RegExp("^[A-Za-z][A-Za-z0-9_-]*$", "u");
-const pattern3 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]*$", "u");
-const schema13 = {"type":"object","properties":{"name":{"type":"string","description":"Name of the upstream, used by routes. It also names the upstream's service and binding in config.capnp.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"address":{"type":"string","description":"`HOST:PORT` to connect to, e.g. `whoami.example.com:80`, `10.89.0.10:8080` or `[fd00::10]:80`. Without it, the address is derived from `container`: its IP address for `systemd-nsenter` deployments, otherwise its name, and the container's port."},"container":{"$ref":"#/definitions/UpstreamContainerConfig","description":"The rootless Podman container that serves this upstream, emitted as a Quadlet `.container` file."},"passThrough":{"type":"boolean","description":"Forward each request to the host and port the client asked for, over plain HTTP through the `network` outbound, instead of to a fixed address. The client then picks the destination, so this needs `outbound.mode: \"network\"` with an `allow` list of CIDR ranges only. A pass-through upstream has neither `address` nor `container`.","default":false},"hostHeader":{"type":"string","description":"Host header of the forwarded requests, as `NAME` or `NAME:PORT`. Without it the upstream receives the host the client requested (lower case, IDN in punycode, port kept). Only for `outbound.mode: \"external\"`, because a `network` outbound connects to the host of the request URL, which is the upstream's address."},"https":{"$ref":"#/definitions/UpstreamHttpsConfig","description":"Connect to the upstream over HTTPS instead of plain HTTP."}},"required":["name"],"additionalProperties":false,"description":"A server that the proxy forwards requests to."};
-const schema14 = {"type":"object","properties":{"image":{"type":"string","description":"Container image, e.g. `docker.io/traefik/whoami`."},"name":{"type":"string","description":"Container name. Other containers on the same network resolve it through Podman's DNS, so it is the host name that the proxy connects to. Defaults to the upstream's name.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"network":{"type":"string","description":"Name of the network (from `networks`) that the container joins."},"ip":{"type":"string","description":"Fixed IPv4 address of the container on its network. Needed when workerd runs outside Podman (`systemd-nsenter`), where Podman's DNS does not answer."},"port":{"type":"integer","description":"TCP port the container serves HTTP on.","minimum":1,"maximum":65535,"default":80}},"required":["image","network"],"additionalProperties":false,"description":"A container that serves an upstream."};
+const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]*$", "u");
+const schema13 = {"type":"object","properties":{"name":{"type":"string","description":"Name of the upstream, used by routes. It also names the upstream's service and binding in config.capnp.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"address":{"type":"string","description":"`HOST:PORT` to connect to, e.g. `whoami.example.com:80`, `10.89.0.10:8080` or `[fd00::10]:80`. Without it, the address is derived from `container`: its IP address for `systemd-nsenter` deployments, otherwise its name, and the container's port. With a container, the address must name that container (or its `ip`) and its port."},"container":{"$ref":"#/definitions/UpstreamContainerConfig","description":"The rootless Podman container that serves this upstream, emitted as a Quadlet `.container` file."},"passThrough":{"type":"boolean","description":"Forward each request to the host and port the client asked for, over plain HTTP through the `network` outbound, instead of to a fixed address. The client then picks the destination, so this needs `outbound.mode: \"network\"` with an `allow` list of CIDR ranges only. A pass-through upstream has neither `address` nor `container`.","default":false},"hostHeader":{"type":"string","description":"Host header of the forwarded requests, as `NAME` or `NAME:PORT`. Without it the upstream receives the host the client requested (lower case, IDN in punycode, port kept). Only for `outbound.mode: \"external\"`, because a `network` outbound connects to the host of the request URL, which is the upstream's address."},"https":{"$ref":"#/definitions/UpstreamHttpsConfig","description":"Connect to the upstream over HTTPS instead of plain HTTP."}},"required":["name"],"additionalProperties":false,"description":"A server that the proxy forwards requests to."};
+const schema14 = {"type":"object","properties":{"image":{"type":"string","description":"Container image, e.g. `docker.io/traefik/whoami`, or a Quadlet `.image` or `.build` unit (Podman 4.8 and 5.2 or later).","pattern":"^[^\\s]+$"},"name":{"type":"string","description":"Container name. Other containers on the same network resolve it through Podman's DNS, so it is the host name that the proxy connects to. Defaults to the upstream's name.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"network":{"type":"string","description":"Name of the network (from `networks`) that the container joins."},"ip":{"type":"string","description":"Fixed IPv4 address of the container on its network. Needed when workerd runs outside Podman (`systemd-nsenter`), where Podman's DNS does not answer."},"port":{"type":"integer","description":"TCP port the container serves HTTP on.","minimum":1,"maximum":65535,"default":80}},"required":["image","network"],"additionalProperties":false,"description":"A container that serves an upstream."};
 const schema15 = {"type":"object","properties":{"certificateHost":{"type":"string","description":"Host name that the upstream's certificate must be valid for; workerd also sends it as SNI. It defaults to the host of the upstream's address when that is a name, and is required when the address is an IP address."},"trustedCertificates":{"type":"array","items":{"type":"string"},"description":"CA certificates to trust for this upstream, such as a private CA or the upstream's self-signed certificate. Each entry is either PEM text (starting with `-----BEGIN CERTIFICATE-----`) or the path of a PEM file relative to the config file. Files are read at build time.","default":[]},"trustBrowserCas":{"type":"boolean","description":"Whether the CAs that web browsers trust are trusted too. Set it to `false` to accept only `trustedCertificates`.","default":true}},"additionalProperties":false,"description":"TLS settings of an upstream reached over HTTPS."};
+const pattern3 = new RegExp("^[^\\s]+$", "u");
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -118,8 +119,9 @@ errors++;
 }
 if(data2.image !== undefined){
 let data3 = data2.image;
-if(typeof data3 !== "string"){
-const err8 = {instancePath:instancePath+"/container/image",schemaPath:"#/definitions/UpstreamContainerConfig/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.image.type,parentSchema:schema14.properties.image,data:data3};
+if(typeof data3 === "string"){
+if(!pattern3.test(data3)){
+const err8 = {instancePath:instancePath+"/container/image",schemaPath:"#/definitions/UpstreamContainerConfig/properties/image/pattern",keyword:"pattern",params:{pattern: "^[^\\s]+$"},message:"must match pattern \""+"^[^\\s]+$"+"\"",schema:"^[^\\s]+$",parentSchema:schema14.properties.image,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -129,11 +131,8 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data2.name !== undefined){
-let data4 = data2.name;
-if(typeof data4 === "string"){
-if(!pattern3.test(data4)){
-const err9 = {instancePath:instancePath+"/container/name",schemaPath:"#/definitions/UpstreamContainerConfig/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema14.properties.name,data:data4};
+else {
+const err9 = {instancePath:instancePath+"/container/image",schemaPath:"#/definitions/UpstreamContainerConfig/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.image.type,parentSchema:schema14.properties.image,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -143,8 +142,11 @@ vErrors.push(err9);
 errors++;
 }
 }
-else {
-const err10 = {instancePath:instancePath+"/container/name",schemaPath:"#/definitions/UpstreamContainerConfig/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.name.type,parentSchema:schema14.properties.name,data:data4};
+if(data2.name !== undefined){
+let data4 = data2.name;
+if(typeof data4 === "string"){
+if(!pattern4.test(data4)){
+const err10 = {instancePath:instancePath+"/container/name",schemaPath:"#/definitions/UpstreamContainerConfig/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema14.properties.name,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -154,10 +156,8 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data2.network !== undefined){
-let data5 = data2.network;
-if(typeof data5 !== "string"){
-const err11 = {instancePath:instancePath+"/container/network",schemaPath:"#/definitions/UpstreamContainerConfig/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.network.type,parentSchema:schema14.properties.network,data:data5};
+else {
+const err11 = {instancePath:instancePath+"/container/name",schemaPath:"#/definitions/UpstreamContainerConfig/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.name.type,parentSchema:schema14.properties.name,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -167,10 +167,10 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data2.ip !== undefined){
-let data6 = data2.ip;
-if(typeof data6 !== "string"){
-const err12 = {instancePath:instancePath+"/container/ip",schemaPath:"#/definitions/UpstreamContainerConfig/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.ip.type,parentSchema:schema14.properties.ip,data:data6};
+if(data2.network !== undefined){
+let data5 = data2.network;
+if(typeof data5 !== "string"){
+const err12 = {instancePath:instancePath+"/container/network",schemaPath:"#/definitions/UpstreamContainerConfig/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.network.type,parentSchema:schema14.properties.network,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -180,10 +180,10 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data2.port !== undefined){
-let data7 = data2.port;
-if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-const err13 = {instancePath:instancePath+"/container/port",schemaPath:"#/definitions/UpstreamContainerConfig/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.port.type,parentSchema:schema14.properties.port,data:data7};
+if(data2.ip !== undefined){
+let data6 = data2.ip;
+if(typeof data6 !== "string"){
+const err13 = {instancePath:instancePath+"/container/ip",schemaPath:"#/definitions/UpstreamContainerConfig/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.ip.type,parentSchema:schema14.properties.ip,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -192,9 +192,11 @@ vErrors.push(err13);
 }
 errors++;
 }
-if((typeof data7 == "number") && (isFinite(data7))){
-if(data7 > 65535 || isNaN(data7)){
-const err14 = {instancePath:instancePath+"/container/port",schemaPath:"#/definitions/UpstreamContainerConfig/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema14.properties.port,data:data7};
+}
+if(data2.port !== undefined){
+let data7 = data2.port;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err14 = {instancePath:instancePath+"/container/port",schemaPath:"#/definitions/UpstreamContainerConfig/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.port.type,parentSchema:schema14.properties.port,data:data7};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -203,8 +205,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(data7 < 1 || isNaN(data7)){
-const err15 = {instancePath:instancePath+"/container/port",schemaPath:"#/definitions/UpstreamContainerConfig/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.properties.port,data:data7};
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 > 65535 || isNaN(data7)){
+const err15 = {instancePath:instancePath+"/container/port",schemaPath:"#/definitions/UpstreamContainerConfig/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema14.properties.port,data:data7};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -213,11 +216,8 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/container",schemaPath:"#/definitions/UpstreamContainerConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data2};
+if(data7 < 1 || isNaN(data7)){
+const err16 = {instancePath:instancePath+"/container/port",schemaPath:"#/definitions/UpstreamContainerConfig/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.properties.port,data:data7};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -227,10 +227,10 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.passThrough !== undefined){
-let data8 = data.passThrough;
-if(typeof data8 !== "boolean"){
-const err17 = {instancePath:instancePath+"/passThrough",schemaPath:"#/properties/passThrough/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema13.properties.passThrough.type,parentSchema:schema13.properties.passThrough,data:data8};
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/container",schemaPath:"#/definitions/UpstreamContainerConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data2};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -240,10 +240,10 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data.hostHeader !== undefined){
-let data9 = data.hostHeader;
-if(typeof data9 !== "string"){
-const err18 = {instancePath:instancePath+"/hostHeader",schemaPath:"#/properties/hostHeader/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.hostHeader.type,parentSchema:schema13.properties.hostHeader,data:data9};
+if(data.passThrough !== undefined){
+let data8 = data.passThrough;
+if(typeof data8 !== "boolean"){
+const err18 = {instancePath:instancePath+"/passThrough",schemaPath:"#/properties/passThrough/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema13.properties.passThrough.type,parentSchema:schema13.properties.passThrough,data:data8};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -253,12 +253,10 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data.https !== undefined){
-let data10 = data.https;
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-for(const key2 in data10){
-if(!(((key2 === "certificateHost") || (key2 === "trustedCertificates")) || (key2 === "trustBrowserCas"))){
-const err19 = {instancePath:instancePath+"/https",schemaPath:"#/definitions/UpstreamHttpsConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema15,data:data10};
+if(data.hostHeader !== undefined){
+let data9 = data.hostHeader;
+if(typeof data9 !== "string"){
+const err19 = {instancePath:instancePath+"/hostHeader",schemaPath:"#/properties/hostHeader/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.hostHeader.type,parentSchema:schema13.properties.hostHeader,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -268,15 +266,30 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data10.certificateHost !== undefined){
-let data11 = data10.certificateHost;
-if(typeof data11 !== "string"){
-const err20 = {instancePath:instancePath+"/https/certificateHost",schemaPath:"#/definitions/UpstreamHttpsConfig/properties/certificateHost/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.certificateHost.type,parentSchema:schema15.properties.certificateHost,data:data11};
+if(data.https !== undefined){
+let data10 = data.https;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+for(const key2 in data10){
+if(!(((key2 === "certificateHost") || (key2 === "trustedCertificates")) || (key2 === "trustBrowserCas"))){
+const err20 = {instancePath:instancePath+"/https",schemaPath:"#/definitions/UpstreamHttpsConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema15,data:data10};
 if(vErrors === null){
 vErrors = [err20];
 }
 else {
 vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data10.certificateHost !== undefined){
+let data11 = data10.certificateHost;
+if(typeof data11 !== "string"){
+const err21 = {instancePath:instancePath+"/https/certificateHost",schemaPath:"#/definitions/UpstreamHttpsConfig/properties/certificateHost/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.certificateHost.type,parentSchema:schema15.properties.certificateHost,data:data11};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
 }
 errors++;
 }
@@ -288,19 +301,7 @@ const len0 = data12.length;
 for(let i0=0; i0<len0; i0++){
 let data13 = data12[i0];
 if(typeof data13 !== "string"){
-const err21 = {instancePath:instancePath+"/https/trustedCertificates/" + i0,schemaPath:"#/definitions/UpstreamHttpsConfig/properties/trustedCertificates/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.trustedCertificates.items.type,parentSchema:schema15.properties.trustedCertificates.items,data:data13};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-}
-else {
-const err22 = {instancePath:instancePath+"/https/trustedCertificates",schemaPath:"#/definitions/UpstreamHttpsConfig/properties/trustedCertificates/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema15.properties.trustedCertificates.type,parentSchema:schema15.properties.trustedCertificates,data:data12};
+const err22 = {instancePath:instancePath+"/https/trustedCertificates/" + i0,schemaPath:"#/definitions/UpstreamHttpsConfig/properties/trustedCertificates/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.trustedCertificates.items.type,parentSchema:schema15.properties.trustedCertificates.items,data:data13};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -310,10 +311,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data10.trustBrowserCas !== undefined){
-let data14 = data10.trustBrowserCas;
-if(typeof data14 !== "boolean"){
-const err23 = {instancePath:instancePath+"/https/trustBrowserCas",schemaPath:"#/definitions/UpstreamHttpsConfig/properties/trustBrowserCas/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema15.properties.trustBrowserCas.type,parentSchema:schema15.properties.trustBrowserCas,data:data14};
+}
+else {
+const err23 = {instancePath:instancePath+"/https/trustedCertificates",schemaPath:"#/definitions/UpstreamHttpsConfig/properties/trustedCertificates/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema15.properties.trustedCertificates.type,parentSchema:schema15.properties.trustedCertificates,data:data12};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -323,9 +323,10 @@ vErrors.push(err23);
 errors++;
 }
 }
-}
-else {
-const err24 = {instancePath:instancePath+"/https",schemaPath:"#/definitions/UpstreamHttpsConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.type,parentSchema:schema15,data:data10};
+if(data10.trustBrowserCas !== undefined){
+let data14 = data10.trustBrowserCas;
+if(typeof data14 !== "boolean"){
+const err24 = {instancePath:instancePath+"/https/trustBrowserCas",schemaPath:"#/definitions/UpstreamHttpsConfig/properties/trustBrowserCas/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema15.properties.trustBrowserCas.type,parentSchema:schema15.properties.trustBrowserCas,data:data14};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -337,12 +338,24 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data};
+const err25 = {instancePath:instancePath+"/https",schemaPath:"#/definitions/UpstreamHttpsConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.type,parentSchema:schema15,data:data10};
 if(vErrors === null){
 vErrors = [err25];
 }
 else {
 vErrors.push(err25);
+}
+errors++;
+}
+}
+}
+else {
+const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
 }
 errors++;
 }
@@ -584,10 +597,697 @@ validate13.errors = vErrors;
 return errors === 0;
 }
 
-const schema23 = {"type":"object","properties":{"target":{"enum":["quadlet","systemd-nsenter"]}},"required":["target"],"allOf":[{"if":{"properties":{"target":{"type":"string","const":"quadlet"}}},"then":{"$ref":"#/definitions/QuadletDeploymentConfig"}},{"if":{"properties":{"target":{"type":"string","const":"systemd-nsenter"}}},"then":{"$ref":"#/definitions/SystemdNsenterDeploymentConfig"}}],"description":"How workerd is installed and started."};
-const schema24 = {"type":"object","properties":{"target":{"type":"string","const":"quadlet"},"image":{"type":"string","description":"Container image whose entrypoint is the workerd binary, e.g. `localhost/workerd`."},"network":{"type":"string","description":"Name of the network (from `networks`) that the workerd container joins."},"directory":{"type":"string","description":"Host directory that holds config.capnp and the worker modules, mounted read-only into the container. It may start with `%h`, the user's home directory.","default":"%h/workerd"},"unitName":{"type":"string","description":"Base name of the units: `NAME.socket` activates `NAME.container`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"}},"required":["target","image","network"],"additionalProperties":false,"description":"workerd in a rootless Podman container, described by Quadlet user units: `workerd.socket` and `workerd.container`."};
-const schema25 = {"type":"object","properties":{"target":{"type":"string","const":"systemd-nsenter"},"user":{"type":"string","description":"The user that runs rootless Podman; workerd runs as this user.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"uid":{"type":"integer","description":"Numeric id of `user`. It locates the user's runtime directory `/run/user/UID`, where Podman keeps the files that point to its namespaces.","minimum":1},"group":{"type":"string","description":"Group that workerd runs as. Defaults to `user`.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"directory":{"type":"string","description":"Directory that holds config.capnp, the worker modules and the start script.","default":"/var/srv/workerd"},"workerdPath":{"type":"string","description":"Path of the workerd binary on the host.","default":"/usr/local/bin/workerd"},"unitName":{"type":"string","description":"Base name of the system units: `NAME.socket` activates `NAME.service`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"}},"required":["target","user","uid"],"additionalProperties":false,"description":"workerd from the host file system as a system service that runs as the rootless Podman user, inside that user's Podman network namespace (entered with nsenter), so it reaches containers by their IP addresses."};
-const pattern6 = new RegExp("^[a-z_][a-z0-9_-]*\\$?$", "u");
+const schema23 = {"type":"object","properties":{"target":{"enum":["quadlet","systemd-nsenter","systemd"]}},"required":["target"],"allOf":[{"if":{"properties":{"target":{"type":"string","const":"quadlet"}}},"then":{"$ref":"#/definitions/QuadletDeploymentConfig"}},{"if":{"properties":{"target":{"type":"string","const":"systemd-nsenter"}}},"then":{"$ref":"#/definitions/SystemdNsenterDeploymentConfig"}},{"if":{"properties":{"target":{"type":"string","const":"systemd"}}},"then":{"$ref":"#/definitions/SystemdDeploymentConfig"}}],"description":"How workerd is installed and started."};
+const schema24 = {"type":"object","properties":{"target":{"type":"string","const":"quadlet"},"image":{"type":"string","description":"Container image whose entrypoint is the workerd binary, e.g. `localhost/workerd`.","pattern":"^[^\\s]+$"},"network":{"type":"string","description":"Name of the network (from `networks`) that the workerd container joins."},"directory":{"type":"string","description":"Host directory that holds config.capnp and the worker modules, mounted read-only into the container. It may start with `%h`, the user's home directory.","default":"%h/workerd"},"unitName":{"type":"string","description":"Base name of the units: `NAME.socket` activates `NAME.container`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"},"podmanVersion":{"type":"string","description":"Podman release that runs the Quadlet files, as `MAJOR.MINOR`. A Quadlet key that this release does not know is an error.","pattern":"^\\d+\\.\\d+(\\.\\d+)?$","default":"5.4"}},"required":["target","image","network"],"additionalProperties":false,"description":"workerd in a rootless Podman container, described by Quadlet user units: `workerd.socket` and `workerd.container`."};
+const pattern8 = new RegExp("^\\d+\\.\\d+(\\.\\d+)?$", "u");
+const schema25 = {"type":"object","properties":{"target":{"type":"string","const":"systemd-nsenter"},"user":{"type":"string","description":"The user that runs rootless Podman; workerd runs as this user.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"uid":{"type":"integer","description":"Numeric id of `user`. It locates the user's runtime directory `/run/user/UID`, where Podman keeps the files that point to its namespaces.","minimum":1},"group":{"type":"string","description":"Group that workerd runs as. Defaults to `user`.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"directory":{"type":"string","description":"Directory that holds config.capnp, the worker modules and the start script.","default":"/var/srv/workerd"},"workerdPath":{"type":"string","description":"Path of the workerd binary on the host.","default":"/usr/local/bin/workerd"},"unitName":{"type":"string","description":"Base name of the system units: `NAME.socket` activates `NAME.service`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"},"podmanVersion":{"type":"string","description":"Podman release that runs the upstreams' Quadlet files, as `MAJOR.MINOR`. A Quadlet key that this release does not know is an error.","pattern":"^\\d+\\.\\d+(\\.\\d+)?$","default":"5.4"},"hardening":{"$ref":"#/definitions/HardeningConfig","description":"Changes to the service's sandboxing. The default is the set that nsenter still works with: the strict set with `ProtectHome=read-only`, `RestrictNamespaces=user net`, `PrivateNetwork=yes` and no `PrivateUsers=`."}},"required":["target","user","uid"],"additionalProperties":false,"description":"workerd from the host file system as a system service that runs as the rootless Podman user, inside that user's Podman network namespace (entered with nsenter), so it reaches containers by their IP addresses."};
+const schema26 = {"type":"object","properties":{"set":{"type":"object","additionalProperties":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"description":"Directives to add or replace, e.g. `{ \"MemoryMax\": \"512M\", \"ReadOnlyPaths\": [\"/srv/a\", \"/srv/b\"] }`. A list writes one line per item and replaces every line of that directive in the default set. Values are literal text: a `%` is written as `%%`, so systemd expands no specifier."},"remove":{"type":"array","items":{"type":"string"},"description":"Directives of the default set to leave out, e.g. `[\"PrivateUsers\"]`."}},"additionalProperties":false,"description":"Changes to the sandboxing directives of a system service's `[Service]` section. Directives that stop workerd from working are rejected, such as `MemoryDenyWriteExecute=yes` (V8 compiles code at run time) or `Type=notify` (workerd never reports that it is ready)."};
+const pattern9 = new RegExp("^[a-z_][a-z0-9_-]*\\$?$", "u");
+
+function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.target === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema25.required,parentSchema:schema25,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.user === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema25.required,parentSchema:schema25,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.uid === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "uid"},message:"must have required property '"+"uid"+"'",schema:schema25.required,parentSchema:schema25,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func2.call(schema25.properties, key0))){
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema25,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.target !== undefined){
+let data0 = data.target;
+if(typeof data0 !== "string"){
+const err4 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.target.type,parentSchema:schema25.properties.target,data:data0};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if("systemd-nsenter" !== data0){
+const err5 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/const",keyword:"const",params:{allowedValue: "systemd-nsenter"},message:"must be equal to constant",schema:"systemd-nsenter",parentSchema:schema25.properties.target,data:data0};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.user !== undefined){
+let data1 = data.user;
+if(typeof data1 === "string"){
+if(!pattern9.test(data1)){
+const err6 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_-]*\\$?$"},message:"must match pattern \""+"^[a-z_][a-z0-9_-]*\\$?$"+"\"",schema:"^[a-z_][a-z0-9_-]*\\$?$",parentSchema:schema25.properties.user,data:data1};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.user.type,parentSchema:schema25.properties.user,data:data1};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.uid !== undefined){
+let data2 = data.uid;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err8 = {instancePath:instancePath+"/uid",schemaPath:"#/properties/uid/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema25.properties.uid.type,parentSchema:schema25.properties.uid,data:data2};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 1 || isNaN(data2)){
+const err9 = {instancePath:instancePath+"/uid",schemaPath:"#/properties/uid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema25.properties.uid,data:data2};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+if(data.group !== undefined){
+let data3 = data.group;
+if(typeof data3 === "string"){
+if(!pattern9.test(data3)){
+const err10 = {instancePath:instancePath+"/group",schemaPath:"#/properties/group/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_-]*\\$?$"},message:"must match pattern \""+"^[a-z_][a-z0-9_-]*\\$?$"+"\"",schema:"^[a-z_][a-z0-9_-]*\\$?$",parentSchema:schema25.properties.group,data:data3};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/group",schemaPath:"#/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.group.type,parentSchema:schema25.properties.group,data:data3};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.directory !== undefined){
+let data4 = data.directory;
+if(typeof data4 !== "string"){
+const err12 = {instancePath:instancePath+"/directory",schemaPath:"#/properties/directory/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.directory.type,parentSchema:schema25.properties.directory,data:data4};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.workerdPath !== undefined){
+let data5 = data.workerdPath;
+if(typeof data5 !== "string"){
+const err13 = {instancePath:instancePath+"/workerdPath",schemaPath:"#/properties/workerdPath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.workerdPath.type,parentSchema:schema25.properties.workerdPath,data:data5};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.unitName !== undefined){
+let data6 = data.unitName;
+if(typeof data6 === "string"){
+if(!pattern4.test(data6)){
+const err14 = {instancePath:instancePath+"/unitName",schemaPath:"#/properties/unitName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema25.properties.unitName,data:data6};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/unitName",schemaPath:"#/properties/unitName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.unitName.type,parentSchema:schema25.properties.unitName,data:data6};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.podmanVersion !== undefined){
+let data7 = data.podmanVersion;
+if(typeof data7 === "string"){
+if(!pattern8.test(data7)){
+const err16 = {instancePath:instancePath+"/podmanVersion",schemaPath:"#/properties/podmanVersion/pattern",keyword:"pattern",params:{pattern: "^\\d+\\.\\d+(\\.\\d+)?$"},message:"must match pattern \""+"^\\d+\\.\\d+(\\.\\d+)?$"+"\"",schema:"^\\d+\\.\\d+(\\.\\d+)?$",parentSchema:schema25.properties.podmanVersion,data:data7};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/podmanVersion",schemaPath:"#/properties/podmanVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.podmanVersion.type,parentSchema:schema25.properties.podmanVersion,data:data7};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data.hardening !== undefined){
+let data8 = data.hardening;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+for(const key1 in data8){
+if(!((key1 === "set") || (key1 === "remove"))){
+const err18 = {instancePath:instancePath+"/hardening",schemaPath:"#/definitions/HardeningConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema26,data:data8};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data8.set !== undefined){
+let data9 = data8.set;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+for(const key2 in data9){
+let data10 = data9[key2];
+const _errs26 = errors;
+let valid4 = false;
+const _errs27 = errors;
+if(typeof data10 !== "string"){
+const err19 = {instancePath:instancePath+"/hardening/set/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/HardeningConfig/properties/set/additionalProperties/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.set.additionalProperties.anyOf[0].type,parentSchema:schema26.properties.set.additionalProperties.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+var _valid0 = _errs27 === errors;
+valid4 = valid4 || _valid0;
+if(!valid4){
+const _errs29 = errors;
+if(Array.isArray(data10)){
+const len0 = data10.length;
+for(let i0=0; i0<len0; i0++){
+let data11 = data10[i0];
+if(typeof data11 !== "string"){
+const err20 = {instancePath:instancePath+"/hardening/set/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0,schemaPath:"#/definitions/HardeningConfig/properties/set/additionalProperties/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.set.additionalProperties.anyOf[1].items.type,parentSchema:schema26.properties.set.additionalProperties.anyOf[1].items,data:data11};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/hardening/set/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/HardeningConfig/properties/set/additionalProperties/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.set.additionalProperties.anyOf[1].type,parentSchema:schema26.properties.set.additionalProperties.anyOf[1],data:data10};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+var _valid0 = _errs29 === errors;
+valid4 = valid4 || _valid0;
+}
+if(!valid4){
+const err22 = {instancePath:instancePath+"/hardening/set/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/HardeningConfig/properties/set/additionalProperties/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema26.properties.set.additionalProperties.anyOf,parentSchema:schema26.properties.set.additionalProperties,data:data10};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+else {
+errors = _errs26;
+if(vErrors !== null){
+if(_errs26){
+vErrors.length = _errs26;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/hardening/set",schemaPath:"#/definitions/HardeningConfig/properties/set/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.set.type,parentSchema:schema26.properties.set,data:data9};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data8.remove !== undefined){
+let data12 = data8.remove;
+if(Array.isArray(data12)){
+const len1 = data12.length;
+for(let i1=0; i1<len1; i1++){
+let data13 = data12[i1];
+if(typeof data13 !== "string"){
+const err24 = {instancePath:instancePath+"/hardening/remove/" + i1,schemaPath:"#/definitions/HardeningConfig/properties/remove/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.remove.items.type,parentSchema:schema26.properties.remove.items,data:data13};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/hardening/remove",schemaPath:"#/definitions/HardeningConfig/properties/remove/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.remove.type,parentSchema:schema26.properties.remove,data:data12};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+}
+else {
+const err26 = {instancePath:instancePath+"/hardening",schemaPath:"#/definitions/HardeningConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data:data8};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+}
+else {
+const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+validate16.errors = vErrors;
+return errors === 0;
+}
+
+const schema27 = {"type":"object","properties":{"target":{"type":"string","const":"systemd"},"user":{"type":"string","description":"User that workerd runs as. Without it, systemd allocates an unprivileged user for each run (`DynamicUser=yes`), which owns no files.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"group":{"type":"string","description":"Group that workerd runs as, only together with `user`. Defaults to the user's primary group.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"directory":{"type":"string","description":"Directory of config.capnp and the worker modules.","default":"/etc/workerd"},"workerdPath":{"type":"string","description":"Path of the workerd binary on the host.","default":"/usr/local/bin/workerd"},"unitName":{"type":"string","description":"Base name of the system units: `NAME.socket` activates `NAME.service`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"},"hardening":{"$ref":"#/definitions/HardeningConfig","description":"Changes to the service's sandboxing. The default is the strict set: no capabilities, a read-only file system, private /tmp, devices and users, a system call filter, and IP traffic only to the upstreams' addresses."}},"required":["target"],"additionalProperties":false,"description":"workerd from the host file system as a hardened system service that reaches its upstreams directly by IP address."};
+
+function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.target === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema27.required,parentSchema:schema27,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((((key0 === "target") || (key0 === "user")) || (key0 === "group")) || (key0 === "directory")) || (key0 === "workerdPath")) || (key0 === "unitName")) || (key0 === "hardening"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema27,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.target !== undefined){
+let data0 = data.target;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.target.type,parentSchema:schema27.properties.target,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if("systemd" !== data0){
+const err3 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/const",keyword:"const",params:{allowedValue: "systemd"},message:"must be equal to constant",schema:"systemd",parentSchema:schema27.properties.target,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.user !== undefined){
+let data1 = data.user;
+if(typeof data1 === "string"){
+if(!pattern9.test(data1)){
+const err4 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_-]*\\$?$"},message:"must match pattern \""+"^[a-z_][a-z0-9_-]*\\$?$"+"\"",schema:"^[a-z_][a-z0-9_-]*\\$?$",parentSchema:schema27.properties.user,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.user.type,parentSchema:schema27.properties.user,data:data1};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.group !== undefined){
+let data2 = data.group;
+if(typeof data2 === "string"){
+if(!pattern9.test(data2)){
+const err6 = {instancePath:instancePath+"/group",schemaPath:"#/properties/group/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_-]*\\$?$"},message:"must match pattern \""+"^[a-z_][a-z0-9_-]*\\$?$"+"\"",schema:"^[a-z_][a-z0-9_-]*\\$?$",parentSchema:schema27.properties.group,data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/group",schemaPath:"#/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.group.type,parentSchema:schema27.properties.group,data:data2};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.directory !== undefined){
+let data3 = data.directory;
+if(typeof data3 !== "string"){
+const err8 = {instancePath:instancePath+"/directory",schemaPath:"#/properties/directory/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.directory.type,parentSchema:schema27.properties.directory,data:data3};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.workerdPath !== undefined){
+let data4 = data.workerdPath;
+if(typeof data4 !== "string"){
+const err9 = {instancePath:instancePath+"/workerdPath",schemaPath:"#/properties/workerdPath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.workerdPath.type,parentSchema:schema27.properties.workerdPath,data:data4};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.unitName !== undefined){
+let data5 = data.unitName;
+if(typeof data5 === "string"){
+if(!pattern4.test(data5)){
+const err10 = {instancePath:instancePath+"/unitName",schemaPath:"#/properties/unitName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema27.properties.unitName,data:data5};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/unitName",schemaPath:"#/properties/unitName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.unitName.type,parentSchema:schema27.properties.unitName,data:data5};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.hardening !== undefined){
+let data6 = data.hardening;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+for(const key1 in data6){
+if(!((key1 === "set") || (key1 === "remove"))){
+const err12 = {instancePath:instancePath+"/hardening",schemaPath:"#/definitions/HardeningConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema26,data:data6};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data6.set !== undefined){
+let data7 = data6.set;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key2 in data7){
+let data8 = data7[key2];
+const _errs22 = errors;
+let valid4 = false;
+const _errs23 = errors;
+if(typeof data8 !== "string"){
+const err13 = {instancePath:instancePath+"/hardening/set/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/HardeningConfig/properties/set/additionalProperties/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.set.additionalProperties.anyOf[0].type,parentSchema:schema26.properties.set.additionalProperties.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+var _valid0 = _errs23 === errors;
+valid4 = valid4 || _valid0;
+if(!valid4){
+const _errs25 = errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+let data9 = data8[i0];
+if(typeof data9 !== "string"){
+const err14 = {instancePath:instancePath+"/hardening/set/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0,schemaPath:"#/definitions/HardeningConfig/properties/set/additionalProperties/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.set.additionalProperties.anyOf[1].items.type,parentSchema:schema26.properties.set.additionalProperties.anyOf[1].items,data:data9};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/hardening/set/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/HardeningConfig/properties/set/additionalProperties/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.set.additionalProperties.anyOf[1].type,parentSchema:schema26.properties.set.additionalProperties.anyOf[1],data:data8};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+var _valid0 = _errs25 === errors;
+valid4 = valid4 || _valid0;
+}
+if(!valid4){
+const err16 = {instancePath:instancePath+"/hardening/set/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/HardeningConfig/properties/set/additionalProperties/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema26.properties.set.additionalProperties.anyOf,parentSchema:schema26.properties.set.additionalProperties,data:data8};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+else {
+errors = _errs22;
+if(vErrors !== null){
+if(_errs22){
+vErrors.length = _errs22;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/hardening/set",schemaPath:"#/definitions/HardeningConfig/properties/set/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.set.type,parentSchema:schema26.properties.set,data:data7};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data6.remove !== undefined){
+let data10 = data6.remove;
+if(Array.isArray(data10)){
+const len1 = data10.length;
+for(let i1=0; i1<len1; i1++){
+let data11 = data10[i1];
+if(typeof data11 !== "string"){
+const err18 = {instancePath:instancePath+"/hardening/remove/" + i1,schemaPath:"#/definitions/HardeningConfig/properties/remove/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.remove.items.type,parentSchema:schema26.properties.remove.items,data:data11};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/hardening/remove",schemaPath:"#/definitions/HardeningConfig/properties/remove/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.remove.type,parentSchema:schema26.properties.remove,data:data10};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/hardening",schemaPath:"#/definitions/HardeningConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data:data6};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema27.type,parentSchema:schema27,data};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+validate18.errors = vErrors;
+return errors === 0;
+}
+
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -664,7 +1364,7 @@ vErrors.push(err4);
 errors++;
 }
 for(const key0 in data){
-if(!(((((key0 === "target") || (key0 === "image")) || (key0 === "network")) || (key0 === "directory")) || (key0 === "unitName"))){
+if(!((((((key0 === "target") || (key0 === "image")) || (key0 === "network")) || (key0 === "directory")) || (key0 === "unitName")) || (key0 === "podmanVersion"))){
 const err5 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err5];
@@ -700,8 +1400,9 @@ errors++;
 }
 if(data.image !== undefined){
 let data2 = data.image;
-if(typeof data2 !== "string"){
-const err8 = {instancePath:instancePath+"/image",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.image.type,parentSchema:schema24.properties.image,data:data2};
+if(typeof data2 === "string"){
+if(!pattern3.test(data2)){
+const err8 = {instancePath:instancePath+"/image",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/image/pattern",keyword:"pattern",params:{pattern: "^[^\\s]+$"},message:"must match pattern \""+"^[^\\s]+$"+"\"",schema:"^[^\\s]+$",parentSchema:schema24.properties.image,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -711,10 +1412,8 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.network !== undefined){
-let data3 = data.network;
-if(typeof data3 !== "string"){
-const err9 = {instancePath:instancePath+"/network",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.network.type,parentSchema:schema24.properties.network,data:data3};
+else {
+const err9 = {instancePath:instancePath+"/image",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.image.type,parentSchema:schema24.properties.image,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -724,10 +1423,10 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.directory !== undefined){
-let data4 = data.directory;
-if(typeof data4 !== "string"){
-const err10 = {instancePath:instancePath+"/directory",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/directory/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.directory.type,parentSchema:schema24.properties.directory,data:data4};
+if(data.network !== undefined){
+let data3 = data.network;
+if(typeof data3 !== "string"){
+const err10 = {instancePath:instancePath+"/network",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.network.type,parentSchema:schema24.properties.network,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -737,11 +1436,10 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data.unitName !== undefined){
-let data5 = data.unitName;
-if(typeof data5 === "string"){
-if(!pattern3.test(data5)){
-const err11 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/unitName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema24.properties.unitName,data:data5};
+if(data.directory !== undefined){
+let data4 = data.directory;
+if(typeof data4 !== "string"){
+const err11 = {instancePath:instancePath+"/directory",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/directory/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.directory.type,parentSchema:schema24.properties.directory,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -751,8 +1449,11 @@ vErrors.push(err11);
 errors++;
 }
 }
-else {
-const err12 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/unitName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.unitName.type,parentSchema:schema24.properties.unitName,data:data5};
+if(data.unitName !== undefined){
+let data5 = data.unitName;
+if(typeof data5 === "string"){
+if(!pattern4.test(data5)){
+const err12 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/unitName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema24.properties.unitName,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -762,9 +1463,8 @@ vErrors.push(err12);
 errors++;
 }
 }
-}
 else {
-const err13 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data};
+const err13 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/unitName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.unitName.type,parentSchema:schema24.properties.unitName,data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -773,11 +1473,12 @@ vErrors.push(err13);
 }
 errors++;
 }
-var _valid0 = _errs6 === errors;
-valid1 = _valid0;
 }
-if(!valid1){
-const err14 = {instancePath,schemaPath:"#/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema23.allOf[0].if,parentSchema:schema23.allOf[0],data};
+if(data.podmanVersion !== undefined){
+let data6 = data.podmanVersion;
+if(typeof data6 === "string"){
+if(!pattern8.test(data6)){
+const err14 = {instancePath:instancePath+"/podmanVersion",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/podmanVersion/pattern",keyword:"pattern",params:{pattern: "^\\d+\\.\\d+(\\.\\d+)?$"},message:"must match pattern \""+"^\\d+\\.\\d+(\\.\\d+)?$"+"\"",schema:"^\\d+\\.\\d+(\\.\\d+)?$",parentSchema:schema24.properties.podmanVersion,data:data6};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -786,14 +1487,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-const _errs21 = errors;
-let valid5 = true;
-const _errs22 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.target !== undefined){
-let data6 = data.target;
-if(typeof data6 !== "string"){
-const err15 = {};
+}
+else {
+const err15 = {instancePath:instancePath+"/podmanVersion",schemaPath:"#/definitions/QuadletDeploymentConfig/properties/podmanVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.podmanVersion.type,parentSchema:schema24.properties.podmanVersion,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -802,8 +1498,10 @@ vErrors.push(err15);
 }
 errors++;
 }
-if("systemd-nsenter" !== data6){
-const err16 = {};
+}
+}
+else {
+const err16 = {instancePath,schemaPath:"#/definitions/QuadletDeploymentConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -812,23 +1510,11 @@ vErrors.push(err16);
 }
 errors++;
 }
+var _valid0 = _errs6 === errors;
+valid1 = _valid0;
 }
-}
-var _valid1 = _errs22 === errors;
-errors = _errs21;
-if(vErrors !== null){
-if(_errs21){
-vErrors.length = _errs21;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid1){
-const _errs25 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.target === undefined){
-const err17 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema25.required,parentSchema:schema25,data};
+if(!valid1){
+const err17 = {instancePath,schemaPath:"#/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema23.allOf[0].if,parentSchema:schema23.allOf[0],data};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -837,8 +1523,14 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(data.user === undefined){
-const err18 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema25.required,parentSchema:schema25,data};
+const _errs23 = errors;
+let valid5 = true;
+const _errs24 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.target !== undefined){
+let data7 = data.target;
+if(typeof data7 !== "string"){
+const err18 = {};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -847,8 +1539,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data.uid === undefined){
-const err19 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/required",keyword:"required",params:{missingProperty: "uid"},message:"must have required property '"+"uid"+"'",schema:schema25.required,parentSchema:schema25,data};
+if("systemd-nsenter" !== data7){
+const err19 = {};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -857,9 +1549,29 @@ vErrors.push(err19);
 }
 errors++;
 }
-for(const key1 in data){
-if(!(((((((key1 === "target") || (key1 === "user")) || (key1 === "uid")) || (key1 === "group")) || (key1 === "directory")) || (key1 === "workerdPath")) || (key1 === "unitName"))){
-const err20 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema25,data};
+}
+}
+var _valid1 = _errs24 === errors;
+errors = _errs23;
+if(vErrors !== null){
+if(_errs23){
+vErrors.length = _errs23;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid1){
+const _errs27 = errors;
+if(!(validate16(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs27 === errors;
+valid5 = _valid1;
+}
+if(!valid5){
+const err20 = {instancePath,schemaPath:"#/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema23.allOf[1].if,parentSchema:schema23.allOf[1],data};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -868,11 +1580,14 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
+const _errs29 = errors;
+let valid7 = true;
+const _errs30 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.target !== undefined){
-let data7 = data.target;
-if(typeof data7 !== "string"){
-const err21 = {instancePath:instancePath+"/target",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.target.type,parentSchema:schema25.properties.target,data:data7};
+let data8 = data.target;
+if(typeof data8 !== "string"){
+const err21 = {};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -881,8 +1596,8 @@ vErrors.push(err21);
 }
 errors++;
 }
-if("systemd-nsenter" !== data7){
-const err22 = {instancePath:instancePath+"/target",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/target/const",keyword:"const",params:{allowedValue: "systemd-nsenter"},message:"must be equal to constant",schema:"systemd-nsenter",parentSchema:schema25.properties.target,data:data7};
+if("systemd" !== data8){
+const err22 = {};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -892,11 +1607,28 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.user !== undefined){
-let data8 = data.user;
-if(typeof data8 === "string"){
-if(!pattern6.test(data8)){
-const err23 = {instancePath:instancePath+"/user",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/user/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_-]*\\$?$"},message:"must match pattern \""+"^[a-z_][a-z0-9_-]*\\$?$"+"\"",schema:"^[a-z_][a-z0-9_-]*\\$?$",parentSchema:schema25.properties.user,data:data8};
+}
+var _valid2 = _errs30 === errors;
+errors = _errs29;
+if(vErrors !== null){
+if(_errs29){
+vErrors.length = _errs29;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid2){
+const _errs33 = errors;
+if(!(validate18(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+errors = vErrors.length;
+}
+var _valid2 = _errs33 === errors;
+valid7 = _valid2;
+}
+if(!valid7){
+const err23 = {instancePath,schemaPath:"#/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema23.allOf[2].if,parentSchema:schema23.allOf[2],data};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -905,9 +1637,9 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-else {
-const err24 = {instancePath:instancePath+"/user",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.user.type,parentSchema:schema25.properties.user,data:data8};
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.target === undefined){
+const err24 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema23.required,parentSchema:schema23,data};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -916,11 +1648,10 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-if(data.uid !== undefined){
-let data9 = data.uid;
-if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-const err25 = {instancePath:instancePath+"/uid",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/uid/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema25.properties.uid.type,parentSchema:schema25.properties.uid,data:data9};
+if(data.target !== undefined){
+let data9 = data.target;
+if(!(((data9 === "quadlet") || (data9 === "systemd-nsenter")) || (data9 === "systemd"))){
+const err25 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/enum",keyword:"enum",params:{allowedValues: schema23.properties.target.enum},message:"must be equal to one of the allowed values",schema:schema23.properties.target.enum,parentSchema:schema23.properties.target,data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -929,151 +1660,15 @@ vErrors.push(err25);
 }
 errors++;
 }
-if((typeof data9 == "number") && (isFinite(data9))){
-if(data9 < 1 || isNaN(data9)){
-const err26 = {instancePath:instancePath+"/uid",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/uid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema25.properties.uid,data:data9};
+}
+}
+else {
+const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data};
 if(vErrors === null){
 vErrors = [err26];
 }
 else {
 vErrors.push(err26);
-}
-errors++;
-}
-}
-}
-if(data.group !== undefined){
-let data10 = data.group;
-if(typeof data10 === "string"){
-if(!pattern6.test(data10)){
-const err27 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/group/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_-]*\\$?$"},message:"must match pattern \""+"^[a-z_][a-z0-9_-]*\\$?$"+"\"",schema:"^[a-z_][a-z0-9_-]*\\$?$",parentSchema:schema25.properties.group,data:data10};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-else {
-const err28 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.group.type,parentSchema:schema25.properties.group,data:data10};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-if(data.directory !== undefined){
-let data11 = data.directory;
-if(typeof data11 !== "string"){
-const err29 = {instancePath:instancePath+"/directory",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/directory/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.directory.type,parentSchema:schema25.properties.directory,data:data11};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data.workerdPath !== undefined){
-let data12 = data.workerdPath;
-if(typeof data12 !== "string"){
-const err30 = {instancePath:instancePath+"/workerdPath",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/workerdPath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.workerdPath.type,parentSchema:schema25.properties.workerdPath,data:data12};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-if(data.unitName !== undefined){
-let data13 = data.unitName;
-if(typeof data13 === "string"){
-if(!pattern3.test(data13)){
-const err31 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/unitName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema25.properties.unitName,data:data13};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-else {
-const err32 = {instancePath:instancePath+"/unitName",schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/properties/unitName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.unitName.type,parentSchema:schema25.properties.unitName,data:data13};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-}
-else {
-const err33 = {instancePath,schemaPath:"#/definitions/SystemdNsenterDeploymentConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-var _valid1 = _errs25 === errors;
-valid5 = _valid1;
-}
-if(!valid5){
-const err34 = {instancePath,schemaPath:"#/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema23.allOf[1].if,parentSchema:schema23.allOf[1],data};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.target === undefined){
-const err35 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema23.required,parentSchema:schema23,data};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-if(data.target !== undefined){
-let data14 = data.target;
-if(!((data14 === "quadlet") || (data14 === "systemd-nsenter"))){
-const err36 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/enum",keyword:"enum",params:{allowedValues: schema23.properties.target.enum},message:"must be equal to one of the allowed values",schema:schema23.properties.target.enum,parentSchema:schema23.properties.target,data:data14};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-}
-else {
-const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
 }
 errors++;
 }
@@ -1688,7 +2283,7 @@ errors++;
 if(data27.name !== undefined){
 let data28 = data27.name;
 if(typeof data28 === "string"){
-if(!pattern3.test(data28)){
+if(!pattern4.test(data28)){
 const err47 = {instancePath:instancePath+"/networks/" + i4+"/name",schemaPath:"#/definitions/NetworkConfig/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema22.properties.name,data:data28};
 if(vErrors === null){
 vErrors = [err47];

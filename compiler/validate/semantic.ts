@@ -6,6 +6,7 @@
 import type { WorkerdComposeConfig } from "../config/types.js";
 import { formatPath, type Diagnostic } from "../diagnostics.js";
 import { ipv4InCidr, isIPv4, isIPv6, parseCidr, parseHostPort } from "../util/address.js";
+import { checkDeployment } from "./deployment.js";
 import { checkForwarded, checkOutbound, checkRoutes, checkUpstreamTransport } from "./proxy.js";
 import { reportUnknownName, type Report } from "./report.js";
 import { checkSocketUpstreams } from "./sockets.js";
@@ -228,69 +229,4 @@ function checkUpstreams(config: WorkerdComposeConfig, report: Report): void {
       }
     }
   });
-}
-
-function checkDeployment(config: WorkerdComposeConfig, report: Report): void {
-  const deployment = config.deployment;
-  const networkNames = (config.networks ?? []).map((network) => network.name);
-
-  // Both targets run workerd inside rootless Podman's network namespace,
-  // where a socket that workerd binds itself is unreachable from the host.
-  config.sockets.forEach((socket, index) => {
-    if (socket.activation === "workerd") {
-      report({
-        code: "unsupported-activation",
-        path: formatPath(["sockets", index, "activation"]),
-        message: `Socket "${socket.name}" must be opened by systemd for the "${deployment.target}" target: workerd runs inside rootless Podman's network namespace, where a socket it binds is not reachable from the host.`,
-        received: socket.activation,
-        expected: '"systemd"',
-      });
-    }
-  });
-
-  if (deployment.target === "quadlet") {
-    if (!networkNames.includes(deployment.network)) {
-      reportUnknownName(report, "deployment.network", "network", deployment.network, networkNames);
-    }
-    if (deployment.directory !== undefined) {
-      checkDirectory(deployment.directory, "deployment.directory", true, report);
-    }
-    return;
-  }
-
-  if (deployment.directory !== undefined) {
-    checkDirectory(deployment.directory, "deployment.directory", false, report);
-  }
-  if (deployment.workerdPath !== undefined) {
-    checkDirectory(deployment.workerdPath, "deployment.workerdPath", false, report);
-  }
-
-  // The host workerd cannot use Podman's DNS, so every upstream needs an IP address.
-  config.upstreams.forEach((upstream, index) => {
-    const address = upstream.address === undefined ? undefined : parseHostPort(upstream.address);
-    if (typeof address === "string" || upstream.passThrough) {
-      return; // an invalid address is already reported; a pass-through has none
-    }
-    const hasIp = address === undefined ? upstream.container?.ip !== undefined : address.kind !== "name";
-    if (!hasIp) {
-      report({
-        code: "address-needs-ip",
-        path: formatPath(["upstreams", index, upstream.address === undefined ? "container" : "address"]),
-        message: `Upstream "${upstream.name}" must be reached by IP address: the "systemd-nsenter" target runs workerd outside Podman, where container names do not resolve.`,
-        hint: "Set container.ip (and the network's subnet), or an address with an IP.",
-      });
-    }
-  });
-}
-
-function checkDirectory(value: string, path: string, allowHome: boolean, report: Report): void {
-  const absolute = value.startsWith("/") || (allowHome && (value === "%h" || value.startsWith("%h/")));
-  if (!absolute || /[\s"'\\$]/.test(value) || /%(?!h(\/|$))/.test(value)) {
-    report({
-      code: "invalid-path",
-      path,
-      message: `Invalid path "${value}": it must be absolute${allowHome ? " or start with %h/" : ""} and contain no spaces, quotes, backslashes, "$" or "%" specifiers.`,
-      received: value,
-    });
-  }
 }
