@@ -161,6 +161,72 @@ describe("example-nsenter start script", () => {
   });
 });
 
+describe("host service under socket activation", () => {
+  let app: EchoServer;
+  let docs: EchoServer;
+  let workerd: RunningProcess;
+  let ports: number[];
+
+  before(async () => {
+    app = await startEchoServer("127.0.0.1");
+    docs = await startEchoServer("::1");
+    const outDir = path.join(scratch, "host");
+    await build({ config: path.join(root, "fixtures/host/workerd-compose.config.ts"), outDir });
+
+    // The service's ExecStart= as written, with the binary and the config
+    // directory mapped to the npm package's workerd and the output tree.
+    const execStart = unitValue(path.join(outDir, "systemd/system/workerd.service"), "ExecStart");
+    assert.doesNotMatch(execStart, /["'\\$%]/, "ExecStart= needs unquoting that this test does not do");
+    const [binary, ...args] = execStart.split(" ");
+    assert.equal(binary, "/usr/local/bin/workerd");
+    const mapped = args.map((arg) => arg.replace(/^\/etc\/workerd\//, `${outDir}/workerd/`));
+
+    // One free port per ListenStream= line, in the unit's order, so each
+    // listener arrives as the fd that its --socket-fd argument names.
+    const socketUnit = readFileSync(path.join(outDir, "systemd/system/workerd.socket"), "utf8");
+    const listeners = [...socketUnit.matchAll(/^ListenStream=(\d+)$/gm)].map((match) => match[1]);
+    assert.deepEqual(listeners, ["80", "8080"]);
+    ports = [await freePort("::"), await freePort("::")];
+    workerd = startSocketActivated(
+      ports.map(String),
+      [
+        workerdBinary,
+        ...mapped,
+        "--external-addr",
+        `app=127.0.0.1:${app.port}`,
+        "--external-addr",
+        `docs=[::1]:${docs.port}`,
+      ],
+    );
+    await waitForPort("127.0.0.1", ports[0]!);
+  });
+
+  after(async () => {
+    await workerd?.stop();
+    await app?.close();
+    await docs?.close();
+  });
+
+  test("first socket answers over IPv4", async () => {
+    const response = await request({ host: "127.0.0.1", port: ports[0]!, hostHeader: "app.example.com" });
+    assert.equal(response.status, 200, workerd.output());
+    assert.equal(app.received.length, 1);
+    assert.equal(JSON.parse(response.body).headers["x-forwarded-for"], "127.0.0.1");
+  });
+
+  test("second socket answers over IPv6", async () => {
+    const response = await request({ host: "::1", port: ports[1]!, hostHeader: "docs.example.com", family: 6 });
+    assert.equal(response.status, 200, workerd.output());
+    assert.equal(docs.received.length, 1);
+    assert.equal(JSON.parse(response.body).headers["x-forwarded-for"], "::1");
+  });
+
+  test("second socket answers over IPv4", async () => {
+    const response = await request({ host: "127.0.0.1", port: ports[1]!, hostHeader: "app.example.com" });
+    assert.equal(response.status, 200, workerd.output());
+  });
+});
+
 describe("network outbound limited to loopback", () => {
   let allowed: EchoServer;
   let workerd: RunningProcess;
