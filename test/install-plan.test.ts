@@ -1,15 +1,21 @@
 /** The install plan: destinations that agree with the units' paths, and commands that work. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 
 import { installPlanFile, printInstallPlan, type CompileResult, type InstallPlan } from "../compiler/index.js";
 import { buildFixture, unitValues } from "./support/systemd.js";
 
+const root = fileURLToPath(new URL("..", import.meta.url));
 const scratch = mkdtempSync(path.join(tmpdir(), "workerd-compose-install-"));
+const fixtures = readdirSync(path.join(root, "fixtures"), { withFileTypes: true })
+  .filter((entry) => existsSync(path.join(root, "fixtures", entry.name, "workerd-compose.config.ts")))
+  .map((entry) => entry.name)
+  .sort();
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 function destinationOf(plan: InstallPlan, source: string): string {
@@ -23,7 +29,7 @@ function contentsOf(result: CompileResult, source: string): string {
 }
 
 describe("install plan", () => {
-  for (const name of ["example1", "example2", "example-nsenter", "host"]) {
+  for (const name of fixtures) {
     test(`${name} plan installs every generated file`, async () => {
       const result = await buildFixture(name, path.join(scratch, `complete-${name}`));
       const plan = result.installPlan!;

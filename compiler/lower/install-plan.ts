@@ -65,12 +65,15 @@ function installDirectories(deployment: ResolvedDeployment): Map<string, string>
 export function createInstallPlan(config: ResolvedConfig, files: readonly PlannedFile[]): InstallPlan {
   const directories = installDirectories(config.deployment);
   const folders = [...directories.keys()];
-  const folderOf = (path: string) => path.slice(0, path.lastIndexOf("/"));
+  // A file belongs to the output folder its path starts with, subfolders
+  // included: workerd/certificates/ goes below the deployment's directory.
+  const folderOf = (path: string) => folders.findIndex((folder) => path.startsWith(`${folder}/`));
   const installed = files
-    .filter((file) => directories.has(folderOf(file.path)))
-    .sort((a, b) => folders.indexOf(folderOf(a.path)) - folders.indexOf(folderOf(b.path)) || compare(a.path, b.path))
+    .filter((file) => folderOf(file.path) >= 0)
+    .sort((a, b) => folderOf(a.path) - folderOf(b.path) || compare(a.path, b.path))
     .map((file): InstalledFile => {
-      const destination = `${directories.get(folderOf(file.path))}/${file.path.slice(file.path.lastIndexOf("/") + 1)}`;
+      const folder = folders[folderOf(file.path)]!;
+      const destination = `${directories.get(folder)}${file.path.slice(folder.length)}`;
       return { source: file.path, destination, owner: ownerOf(config.deployment, file.path), mode: file.mode };
     });
 

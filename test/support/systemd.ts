@@ -17,8 +17,10 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 
 /** Compiles fixtures/NAME into `outDir` and returns the result, failing on any diagnostic. */
 export async function buildFixture(name: string, outDir: string): Promise<CompileResult> {
-  const loaded = await loadConfigFile(path.join(root, "fixtures", name, "workerd-compose.config.ts"));
-  const result = compile(loaded.value);
+  const directory = path.join(root, "fixtures", name);
+  const loaded = await loadConfigFile(path.join(directory, "workerd-compose.config.ts"));
+  // Certificate files are named relative to the config, as build() reads them.
+  const result = compile(loaded.value, { readFile: (file) => readFileSync(path.resolve(directory, file), "utf8") });
   assert.deepEqual(result.diagnostics, []);
   writeOutputTree(outDir, result.files);
   return result;
