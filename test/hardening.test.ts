@@ -92,6 +92,21 @@ describe("strict profile", () => {
     }
   });
 
+  test("pass-through allows the outbound ranges", () => {
+    const config = hostConfig();
+    config.upstreams.push({ name: "any", passThrough: true });
+    config.routes.push({ host: "*.internal.example", upstream: "any" });
+    config.outbound = { mode: "network", allow: ["127.0.0.1/32", "fd00::/64", "10.1.0.0/16"] };
+    const service = serviceOf(config);
+    assert.deepEqual(unitValues(service, "Service", "IPAddressAllow"), [
+      "127.0.0.1",
+      "fd00::20",
+      "127.0.0.1/32",
+      "fd00::/64",
+      "10.1.0.0/16",
+    ]);
+  });
+
   test("IP filter off for workerd-bound public socket", () => {
     const config = hostConfig();
     config.sockets.push({ name: "direct", port: 8080, activation: "workerd" });

@@ -115,7 +115,7 @@ export function allowedAddresses(config: ResolvedConfig): string[] | undefined {
   for (const upstream of config.upstreams) {
     const network = config.networks.find((candidate) => candidate.name === upstream.container?.network);
     if (upstream.address === undefined) {
-      // A pass-through upstream connects wherever the client asks, within the
+      // A pass-through upstream connects wherever the client requests, within the
       // network outbound's allow list, which then lists CIDR ranges only.
       const allow = config.outbound.mode === "network" ? config.outbound.allow : [];
       allow.forEach((range) => allowed.add(range));

@@ -170,7 +170,7 @@ function planNsenter(
       },
       {
         runAs: "root",
-        description: "Start the socket; the first connection starts workerd.",
+        description: "Start the socket. The first connection starts workerd.",
         commands: [`systemctl enable --now ${deployment.unitName}.socket`],
       },
     ],
