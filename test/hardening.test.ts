@@ -317,6 +317,12 @@ describe("systemd target checks", () => {
     assert.equal(diagnostic.path, "sockets[1].activation");
   });
 
+  test("directory with control character is rejected", () => {
+    const diagnostic = only(hostConfig({ directory: "/etc/work\u0001erd" }));
+    assert.equal(diagnostic.code, "invalid-path");
+    assert.equal(diagnostic.path, "deployment.directory");
+  });
+
   test("root user is rejected", () => {
     const diagnostic = only(hostConfig({ user: "root" }));
     assert.equal(diagnostic.code, "root-user");

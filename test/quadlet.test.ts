@@ -111,6 +111,19 @@ describe("podmanVersion", () => {
     );
   });
 
+  test("image with control character is rejected", () => {
+    for (const image of ["whoami\nExec=sh", "who\u0001ami", "who ami"]) {
+      const config = quadletConfig();
+      config.upstreams[0]!.container!.image = image;
+      const diagnostics = diagnosticsOf(config);
+      assert.deepEqual(
+        diagnostics.map((diagnostic) => [diagnostic.code, diagnostic.path]),
+        [["invalid-format", "upstreams[0].container.image"]],
+        JSON.stringify(image),
+      );
+    }
+  });
+
   test("malformed release is a schema error", () => {
     const diagnostics = diagnosticsOf(quadletConfig("five"));
     assert.deepEqual(

@@ -180,7 +180,7 @@ export interface UpstreamContainerConfig {
   /**
    * Container image, e.g. `docker.io/traefik/whoami`, or a Quadlet `.image`
    * or `.build` unit (Podman 4.8 and 5.2 or later).
-   * @pattern ^[^\s]+$
+   * @pattern ^[!-~]+$
    */
   image: string;
 
@@ -356,7 +356,7 @@ export interface QuadletDeploymentConfig {
 
   /**
    * Container image whose entrypoint is the workerd binary, e.g. `localhost/workerd`.
-   * @pattern ^[^\s]+$
+   * @pattern ^[!-~]+$
    */
   image: string;
 

@@ -215,7 +215,7 @@ function sameHostPort(a: Omit<HostPort, "kind">, b: HostPort): boolean {
 
 function checkDirectory(value: string, path: string, allowHome: boolean, report: Report): void {
   const absolute = value.startsWith("/") || (allowHome && (value === "%h" || value.startsWith("%h/")));
-  if (!absolute || /[\s"'\\$]/.test(value) || /%(?!h(\/|$))/.test(value)) {
+  if (!absolute || /[\s\x00-\x1f\x7f"'\\$]/.test(value) || /%(?!h(\/|$))/.test(value)) {
     report({
       code: "invalid-path",
       path,
