@@ -157,7 +157,9 @@ function generateFiles(config: ResolvedConfig): { files: OutputFile[]; diagnosti
     );
   } else {
     if (systemdSockets(config).length > 0) {
-      files.push(unitFile(outputFolders.systemUnits, lowerSocketUnit(config, deployment.unitName)));
+      files.push(
+        unitFile(outputFolders.systemUnits, lowerSocketUnit(config, deployment.unitName, deployment.instances)),
+      );
     }
     files.push(unitFile(outputFolders.systemUnits, lowerHostService(config, deployment)));
   }

@@ -127,6 +127,8 @@ export interface ResolvedSystemdDeployment {
   directory: string;
   workerdPath: string;
   unitName: string;
+  /** Number of workerd processes; above 1 the units are templates. */
+  instances: number;
   hardening: ResolvedHardening;
 }
 

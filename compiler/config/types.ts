@@ -490,6 +490,20 @@ export interface SystemdDeploymentConfig {
   unitName?: string;
 
   /**
+   * Number of workerd processes that serve the same sockets. With more than
+   * one, the units become templates, `NAME@.socket` and `NAME@.service`,
+   * started as `NAME@1.socket` … `NAME@N.socket`. Each instance's socket
+   * unit opens its own listening sockets with `ReusePort=yes`, so the kernel
+   * spreads new connections over the instances. Every socket must then be
+   * opened by systemd.
+   * @asType integer
+   * @minimum 1
+   * @maximum 64
+   * @default 1
+   */
+  instances?: number;
+
+  /**
    * Changes to the service's sandboxing. The default is the strict set:
    * no capabilities, a read-only file system, private /tmp, devices and
    * users, a system call filter, and IP traffic only to the upstreams' addresses.

@@ -185,7 +185,10 @@ function planHost(config: ResolvedConfig, deployment: ResolvedSystemdDeployment,
     );
   }
   const start: string[] = [];
-  if (systemdSockets(config).length > 0) {
+  if (deployment.instances > 1) {
+    const sockets = Array.from({ length: deployment.instances }, (_, index) => `${deployment.unitName}@${index + 1}.socket`);
+    start.push(`systemctl enable --now ${sockets.join(" ")}`);
+  } else if (systemdSockets(config).length > 0) {
     start.push(`systemctl enable --now ${deployment.unitName}.socket`);
   }
   if (config.sockets.some((socket) => socket.activation === "workerd")) {

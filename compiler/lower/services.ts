@@ -11,7 +11,15 @@ import type {
 import { formatPath } from "../diagnostics.js";
 import { UnitValue } from "../model/unit.js";
 import { serviceHardening, type Directive } from "./hardening.js";
-import { socketFdArguments, systemdSockets, text, unit, type Entries, type NamedUnit } from "./units.js";
+import {
+  socketFdArguments,
+  systemdSockets,
+  text,
+  unit,
+  unitFileBase,
+  type Entries,
+  type NamedUnit,
+} from "./units.js";
 
 /** File name of the start script that enters rootless Podman's namespaces. */
 export const nsenterScriptName = "workerd-nsenter.sh";
@@ -37,7 +45,7 @@ export function lowerHostService(config: ResolvedConfig, deployment: ResolvedSys
     identity.push(["Group", text(deployment.group), "deployment.group"]);
   }
   return lowerService(config, deployment, {
-    description: "workerd reverse proxy",
+    description: deployment.instances > 1 ? "workerd reverse proxy, one of several instances" : "workerd reverse proxy",
     execStart: workerdCommand(config, deployment),
     identity,
   });
@@ -74,8 +82,13 @@ function lowerService(
   parts: ServiceParts,
 ): NamedUnit {
   const unitEntries: Entries = [["Description", text(parts.description)]];
+  const instances = deployment.target === "systemd" ? deployment.instances : 1;
   if (systemdSockets(config).length > 0) {
-    const socketUnit = text(`${deployment.unitName}.socket`);
+    // An instance of the service template belongs to the socket unit of the same instance.
+    const socketUnit =
+      instances > 1
+        ? UnitValue.unitNameWithInstance(`${deployment.unitName}@%i.socket`)
+        : text(`${deployment.unitName}.socket`);
     unitEntries.push(["Requires", socketUnit], ["After", socketUnit]);
   }
   // A socket that workerd binds to a fixed address needs that address configured first.
@@ -106,7 +119,7 @@ function lowerService(
   if (bound.length > 0) {
     sections.push(["Install", [["WantedBy", text("multi-user.target")]]]);
   }
-  return { fileName: `${deployment.unitName}.service`, unit: unit(...sections) };
+  return { fileName: `${unitFileBase(deployment.unitName, instances)}.service`, unit: unit(...sections) };
 }
 
 /** Converts directives to entries, one per value, with `hardening.set` as the origin of the values the user wrote. */

@@ -54,22 +54,33 @@ export function systemdSockets(config: ResolvedConfig): ResolvedSocket[] {
  * fd 3, 4, … in the order of its `Listen*=` lines. Sockets spread over several
  * units would arrive in no guaranteed order.
  */
-export function lowerSocketUnit(config: ResolvedConfig, unitName: string): NamedUnit {
+export function lowerSocketUnit(config: ResolvedConfig, unitName: string, instances = 1): NamedUnit {
   const activated = systemdSockets(config);
   const entries: Entries = activated.map((socket) => ["ListenStream", text(listenAddress(socket))]);
+  // Each instance of a template socket unit opens its own sockets on the
+  // same ports; SO_REUSEPORT lets them coexist and makes the kernel spread
+  // new connections over them.
+  if (instances > 1) {
+    entries.push(["ReusePort", text("yes")]);
+  }
   // A bare port is dual-stack only while the bindv6only sysctl is 0;
   // BindIPv6Only=both makes it dual-stack on every host.
   if (activated.some((socket) => socket.address === undefined)) {
     entries.push(["BindIPv6Only", text("both")]);
   }
   return {
-    fileName: `${unitName}.socket`,
+    fileName: `${unitFileBase(unitName, instances)}.socket`,
     unit: unit(
       ["Unit", [["Description", text("Listening sockets of the workerd reverse proxy")]]],
       ["Socket", entries],
       ["Install", [["WantedBy", text("sockets.target")]]],
     ),
   };
+}
+
+/** Returns the base of a unit's file name: `NAME`, or `NAME@` for the templates of several instances. */
+export function unitFileBase(unitName: string, instances: number): string {
+  return instances > 1 ? `${unitName}@` : unitName;
 }
 
 /** `ListenStream=` value: a bare port listens on every address, IPv4 and IPv6. */

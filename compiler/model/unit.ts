@@ -71,6 +71,15 @@ export class UnitValue {
     return new UnitValue(assignments.join(" "));
   }
 
+  /**
+   * A unit name that may contain `%i`, the instance name of a template unit
+   * (`workerd@%i.socket` in `workerd@.service`); every other `%` is literal.
+   */
+  static unitNameWithInstance(name: string): UnitValue {
+    assertSingleLine(name);
+    return new UnitValue(name.split("%i").map((part) => part.replace(/%/g, "%%")).join("%i"));
+  }
+
   /** Space-separated list of already encoded values, as in `ListenStream=` or `RestrictAddressFamilies=`. */
   static join(values: readonly UnitValue[]): UnitValue {
     return new UnitValue(values.map((value) => value.text).join(" "));

@@ -92,6 +92,7 @@ function resolveDeployment(deployment: DeploymentConfig): ResolvedDeployment {
       directory: deployment.directory ?? defaults.systemdDirectory,
       workerdPath: deployment.workerdPath ?? defaults.workerdPath,
       unitName: deployment.unitName ?? defaults.unitName,
+      instances: deployment.instances ?? 1,
       hardening: resolveHardening(deployment.hardening),
     };
   }

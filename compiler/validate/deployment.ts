@@ -108,6 +108,22 @@ function checkHostDeployment(config: WorkerdComposeConfig, report: Report): void
       hint: 'Leave out "user" to let systemd allocate an unprivileged user, or name a system user.',
     });
   }
+  if ((deployment.instances ?? 1) > 1) {
+    // Only a socket unit with ReusePort=yes lets several processes listen on
+    // one port; workerd does not set SO_REUSEPORT on sockets it binds.
+    config.sockets.forEach((socket, index) => {
+      if (socket.activation === "workerd") {
+        report({
+          code: "instances-need-socket-activation",
+          path: formatPath(["sockets", index, "activation"]),
+          message: `Socket "${socket.name}" is opened by workerd, but ${deployment.instances} instances can share a port only through socket units with ReusePort=yes.`,
+          received: socket.activation,
+          expected: '"systemd"',
+          hint: 'Remove "activation", or set "instances" to 1.',
+        });
+      }
+    });
+  }
   if (deployment.group !== undefined && deployment.user === undefined) {
     report({
       code: "group-without-user",
