@@ -286,6 +286,7 @@ const config :Workerd.Config = (
   ];
 
   const samples = new Map(variants.map((variant) => [variant.name, []]));
+  let instances;
   try {
     // Rounds interleave the variants, so that a slow moment hits all alike.
     for (let round = 0; round < settings.loadRounds; round++) {
@@ -302,10 +303,56 @@ const config :Workerd.Config = (
         log(`  ${variant.name}: ${samples.get(variant.name).at(-1).toFixed(0)} requests/s`);
       }
     }
+    instances = await measureInstances(upstreamAddress);
   } finally {
     await upstream.stop();
   }
-  return variants.map((variant) => ({ name: variant.name, rps: median(samples.get(variant.name)) }));
+  return {
+    variants: variants.map((variant) => ({ name: variant.name, rps: median(samples.get(variant.name)) })),
+    instances,
+  };
+}
+
+/**
+ * Requests per second of N workerd processes sharing one port through
+ * SO_REUSEPORT listeners, started the way the template units of
+ * `instances: N` start them.
+ */
+async function measureInstances(upstreamAddress) {
+  log("measuring instances sharing a port …");
+  const launcher = path.join(root, "test/support/reuseport-activate.py");
+  const config = writeGenerated(path.join(scratch, "instances"), {
+    ...configWithRoutes(1, upstreamAddress),
+    deployment: { target: "systemd", instances: 2 },
+  });
+  const samples = new Map([
+    [1, []],
+    [2, []],
+  ]);
+  for (let round = 0; round < settings.loadRounds; round++) {
+    for (const count of samples.keys()) {
+      const port = await freePort();
+      const processes = Array.from({ length: count }, () =>
+        spawn("python3", [launcher, `127.0.0.1:${port}`, "--", workerdBinary, "serve", "--socket-fd", "http=3", config], {
+          stdio: "ignore",
+        }),
+      );
+      try {
+        await waitForPort(port);
+        await new Promise((resolve) => setTimeout(resolve, 500)); // let every instance start
+        await generateLoad(port, "whoami.example.com", 1);
+        samples.get(count).push(await generateLoad(port, "whoami.example.com", settings.loadSeconds));
+      } finally {
+        for (const child of processes) {
+          const exited = once(child, "exit");
+          child.kill("SIGINT");
+          await exited;
+        }
+      }
+      log(`  ${count} instance(s): ${samples.get(count).at(-1).toFixed(0)} requests/s`);
+    }
+  }
+  return [...samples].map(([count, values]) => ({ count, rps: median(values) }));
 }
 
 // --- results -----------------------------------------------------------------
@@ -314,7 +361,7 @@ function workerdVersion() {
   return spawnSync(workerdBinary, ["--version"], { encoding: "utf8" }).stdout.trim();
 }
 
-function formatResults(startup, scaling, throughput) {
+function formatResults(startup, scaling, { variants: throughput, instances }) {
   const packageVersion = JSON.parse(readFileSync(path.join(root, "node_modules/workerd/package.json"), "utf8")).version;
   const rate = (name) => throughput.find((row) => row.name === name).rps;
   const minimal = rate("minimal pass-through worker");
@@ -373,6 +420,16 @@ function formatResults(startup, scaling, throughput) {
     "",
     `- 10,000 hosts against one host: ${(rate("generated proxy, 10,000 hosts") / example1).toFixed(2)}`,
     `- socket → external against the generated proxy: ${(rate("socket → external, no worker") / example1).toFixed(2)}`,
+    "",
+    "## Instances sharing a port",
+    "",
+    "The generated proxy as N processes with SO_REUSEPORT listeners on one port (`instances: N`), started as the template socket units start them.",
+    "",
+    "| instances | requests/s | ratio to 1 instance |",
+    "| --- | --- | --- |",
+    ...instances.map((row) => `| ${row.count} | ${row.rps.toFixed(0)} | ${(row.rps / instances[0].rps).toFixed(2)} |`),
+    "",
+    "On 2 cores the load generator and the upstream compete with the instances for the CPU, so this ratio is a lower bound of what more cores give.",
     "",
   ];
   return lines.join("\n");

@@ -272,28 +272,69 @@ const replaceXForwarded = {
  * @param {Forwarding} forwarding
  */
 export function setForwardingHeaders(headers, address, original, forwarding) {
-  const trusted = isTrustedProxy(address, forwarding.trustedProxies);
   const host = original.host;
   const proto = original.protocol.slice(0, -1);
+  if (!isTrustedProxy(address, forwarding.trustedProxies)) {
+    // The common case, kept to one header call per header: each call crosses
+    // from JavaScript into workerd.
+    replaceHeader(
+      headers,
+      "x-forwarded-for",
+      forwarding.xForwardedFor ? address : undefined,
+    );
+    replaceHeader(
+      headers,
+      "x-forwarded-host",
+      forwarding.xForwardedHost ? host : undefined,
+    );
+    replaceHeader(
+      headers,
+      "x-forwarded-proto",
+      forwarding.xForwardedProto ? proto : undefined,
+    );
+    replaceHeader(
+      headers,
+      "forwarded",
+      forwarding.forwarded ? forwardedElement(address, host, proto) : undefined,
+    );
+    return;
+  }
 
-  const update = (name, enabled, value, append) => {
-    const incoming = headers.get(name);
-    if (trusted && (!enabled || (incoming !== null && !append))) {
-      return;
-    }
-    if (!enabled || value === undefined) {
-      headers.delete(name);
-    } else if (trusted && incoming !== null) {
-      headers.set(name, `${incoming}, ${value}`);
-    } else {
-      headers.set(name, value);
-    }
-  };
-  update("x-forwarded-for", forwarding.xForwardedFor, address, true);
-  update("x-forwarded-host", forwarding.xForwardedHost, host, false);
-  update("x-forwarded-proto", forwarding.xForwardedProto, proto, false);
-  const element = forwardedElement(address, host, proto);
-  update("forwarded", forwarding.forwarded, element, true);
+  // A trusted proxy's headers are extended or kept; disabled ones pass unchanged.
+  if (forwarding.xForwardedFor) {
+    appendToHeader(headers, "x-forwarded-for", address);
+  }
+  if (forwarding.xForwardedHost && !headers.has("x-forwarded-host")) {
+    headers.set("x-forwarded-host", host);
+  }
+  if (forwarding.xForwardedProto && !headers.has("x-forwarded-proto")) {
+    headers.set("x-forwarded-proto", proto);
+  }
+  if (forwarding.forwarded) {
+    appendToHeader(
+      headers,
+      "forwarded",
+      forwardedElement(address, host, proto),
+    );
+  }
+}
+
+/** Sets a header to `value`, or removes it when `value` is undefined. */
+function replaceHeader(headers, name, value) {
+  if (value === undefined) {
+    headers.delete(name);
+  } else {
+    headers.set(name, value);
+  }
+}
+
+/** Appends `value` to a header's list, leaving the header as it is when `value` is undefined. */
+function appendToHeader(headers, name, value) {
+  if (value === undefined) {
+    return;
+  }
+  const incoming = headers.get(name);
+  headers.set(name, incoming === null ? value : `${incoming}, ${value}`);
 }
 
 /**
@@ -303,16 +344,18 @@ export function setForwardingHeaders(headers, address, original, forwarding) {
  * @param {Request} request
  * @param {URL | string} target
  * @param {Forwarding} [forwarding]
+ * @param {URL} [original] the parsed `request.url`, when the caller has it
  * @returns {Request}
  */
 export function forwardRequest(
   request,
   target,
   forwarding = replaceXForwarded,
+  original = new URL(request.url),
 ) {
   const headers = new Headers(request.headers);
   const address = clientAddress(request.cf?.clientIp);
-  setForwardingHeaders(headers, address, new URL(request.url), forwarding);
+  setForwardingHeaders(headers, address, original, forwarding);
 
   return new Request(target, {
     method: request.method,

@@ -114,7 +114,8 @@ function printExternalHandler(config: ResolvedConfig): string[] {
     "      fixedHost === undefined",
     "        ? url",
     "        : new URL(url.pathname + url.search, `http://${fixedHost}`);",
-    "    return env[upstream].fetch(forwardRequest(request, target, forwarding));",
+    "    const forwarded = forwardRequest(request, target, forwarding, url);",
+    "    return env[upstream].fetch(forwarded);",
     "  },",
     "};",
   ];
@@ -143,7 +144,7 @@ function printNetworkHandler(config: ResolvedConfig): string[] {
     "    const origin = origins.get(upstream);",
     "    const target =",
     "      origin === null ? url : new URL(url.pathname + url.search, origin);",
-    "    return fetch(forwardRequest(request, target, forwarding));",
+    "    return fetch(forwardRequest(request, target, forwarding, url));",
     "  },",
     "};",
   ];
