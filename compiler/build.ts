@@ -2,9 +2,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
-import { compile, type CompileOptions, type OutputFile, type SocketPath } from "./compile.js";
+import { compile, encodeBinaryConfig, outputFolders, type CompileOptions, type OutputFile, type SocketPath } from "./compile.js";
 import { ConfigError, type Diagnostic } from "./diagnostics.js";
 import { findConfigFile, loadConfigFile, type LoadedConfig } from "./load/index.js";
+import type { Config as WorkerdConfig } from "./model/workerd.js";
 import { listOutdatedFiles, writeOutputTree, type WriteReport } from "./write/index.js";
 
 export interface BuildOptions extends CompileOptions {
@@ -16,6 +17,8 @@ export interface BuildOptions extends CompileOptions {
   cwd?: string;
   /** Compare instead of writing: report the files that differ from the output tree. */
   check?: boolean;
+  /** Also write `workerd/config.bin`, the binary form that `workerd serve --binary` reads. */
+  binary?: boolean;
 }
 
 export interface BuildResult {
@@ -30,6 +33,10 @@ export interface BuildResult {
   report: WriteReport | undefined;
   /** With `check`: the paths that differ from the output tree. */
   outdated: string[] | undefined;
+  /** The model that config.capnp prints; undefined when errors stopped the build. */
+  workerdConfig: WorkerdConfig | undefined;
+  /** Flags that `workerd serve` needs for this config, such as `--experimental`. */
+  workerdFlags: string[];
 }
 
 /** Builds one config into its output directory. User errors come back as diagnostics, not exceptions. */
@@ -44,6 +51,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     socketPaths: [],
     report: undefined,
     outdated: undefined,
+    workerdConfig: undefined,
+    workerdFlags: [],
   };
 
   let loaded: LoadedConfig;
@@ -58,13 +67,14 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     throw error;
   }
 
+  // Embedded and certificate files are read relative to the config file.
   const configDirectory = path.dirname(loaded.file);
-  const compiled = compile(loaded.value, {
-    readFile: (file) => readFileSync(path.resolve(configDirectory, file), "utf8"),
-    ...options,
-  });
+  const readFile = (file: string) => new Uint8Array(readFileSync(path.resolve(configDirectory, file)));
+  const compiled = compile(loaded.value, { readFile, ...options });
   result.files = compiled.files;
   result.socketPaths = compiled.socketPaths;
+  result.workerdConfig = compiled.workerdConfig;
+  result.workerdFlags = compiled.workerdFlags;
   result.diagnostics = compiled.diagnostics.map((diagnostic) => ({
     ...diagnostic,
     location: diagnostic.location ?? locate(loaded, diagnostic.path),
@@ -73,10 +83,16 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     return result;
   }
 
+  if (options.binary) {
+    const bytes = await encodeBinaryConfig(compiled);
+    result.files = [...result.files, { path: `${outputFolders.workerd}/config.bin`, contents: bytes, mode: 0o644 }];
+    result.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
   if (options.check) {
-    result.outdated = listOutdatedFiles(outDir, compiled.files);
+    result.outdated = listOutdatedFiles(outDir, result.files);
   } else {
-    result.report = writeOutputTree(outDir, compiled.files);
+    result.report = writeOutputTree(outDir, result.files);
   }
   return result;
 }

@@ -1,11 +1,13 @@
 /**
  * The compiler as a pure function: a config value in, the output files and
- * diagnostics out. It writes nothing and reads no file itself: the
- * certificate files a config names come through `options.readFile`.
+ * diagnostics out. It writes nothing and reads no file itself: the files a
+ * config names (trusted certificates, embedded files) come through
+ * `options.readFile`, and user workers are bundled by `options.bundleWorker`.
  */
-import type { ResolvedConfig } from "./config/resolved.js";
+import type { ResolvedConfig, ResolvedEmbed } from "./config/resolved.js";
 import type { WorkerdComposeConfig } from "./config/types.js";
 import type { Diagnostic } from "./diagnostics.js";
+import type { Config as WorkerdConfig } from "./model/workerd.js";
 import { printCapnpConfig } from "./emit/capnp.js";
 import { printInstallPlan } from "./emit/install-plan.js";
 import { printUnitFile } from "./emit/unit.js";
@@ -13,9 +15,16 @@ import { createInstallPlan, type InstallPlan } from "./lower/install-plan.js";
 import { generateNsenterScript } from "./lower/nsenter-script.js";
 import { lowerPodmanUnits, lowerQuadletWorkerd } from "./lower/quadlet.js";
 import { lowerHostService, lowerNsenterService, nsenterScriptName } from "./lower/services.js";
+import { renderTopology, renderTopologyMarkdown } from "./lower/topology.js";
 import { lowerSocketUnit, systemdSockets, type NamedUnit } from "./lower/units.js";
 import { generateWorkerModules } from "./lower/worker-modules.js";
-import { certificateFiles, lowerToWorkerdConfig, moduleFiles, proxyServiceName } from "./lower/workerd.js";
+import {
+  certificateFiles,
+  lowerToWorkerdConfig,
+  moduleFiles,
+  proxyServiceName,
+  workerdServeFlags,
+} from "./lower/workerd.js";
 import { loadCertificates, type ReadConfigFile } from "./load/certificates.js";
 import { resolveConfig } from "./resolve/index.js";
 import { checkHardening } from "./validate/hardening.js";
@@ -27,7 +36,8 @@ import { checkSemantics } from "./validate/semantic.js";
 export interface OutputFile {
   /** Path relative to the output directory, with `/` separators. */
   path: string;
-  contents: string;
+  /** Text (written as UTF-8) or bytes. */
+  contents: string | Uint8Array;
   /** Permission bits: 0o755 for scripts, 0o644 otherwise. */
   mode: number;
 }
@@ -36,11 +46,18 @@ export interface CompileOptions {
   /** The date that compatibility dates are compared with. @default the current date */
   today?: Date;
   /**
-   * Reads a file that the config names (a trusted certificate), given its
-   * path as written. build() reads relative to the config file; without it,
-   * such entries are reported as unreadable.
+   * Reads a file that the config names (a trusted certificate, or an
+   * embedded file: `{ embed: PATH }`), given its path as written. build()
+   * reads relative to the config file; without it, such files are reported
+   * as unreadable.
    */
   readFile?: ReadConfigFile;
+  /**
+   * Bundles a user worker's entry module (`workers[].main`, as written) into
+   * one ES module. build() bundles with esbuild; without it, a config with
+   * workers is reported as not bundled.
+   */
+  bundleWorker?: (main: string) => string;
 }
 
 export interface CompileResult {
@@ -55,6 +72,12 @@ export interface CompileResult {
    * plan. Undefined when a diagnostic is an error.
    */
   installPlan: InstallPlan | undefined;
+  /** The model that config.capnp prints; undefined when a diagnostic is an error. */
+  workerdConfig: WorkerdConfig | undefined;
+  /** Flags that `workerd serve` needs for this config, such as `--experimental`. */
+  workerdFlags: string[];
+  /** Mermaid source of the deployment's diagram, as in topology.md; undefined on errors. */
+  topology: string | undefined;
 }
 
 /** The path that a socket's requests take through workerd. */
@@ -105,12 +128,19 @@ export function compile(config: unknown, options: CompileOptions = {}): CompileR
     return failed(diagnostics);
   }
 
-  const generated = generateFiles(resolved);
+  const embedded = readEmbeddedFiles(resolved.workerd.embeds, options.readFile, diagnostics);
+  const bundles = bundleUserWorkers(resolved, options.bundleWorker, diagnostics);
+  if (hasErrors(diagnostics)) {
+    return failed(diagnostics);
+  }
+
+  const workerdConfig = lowerToWorkerdConfig(resolved);
+  const generated = generateFiles(resolved, workerdConfig);
   diagnostics.push(...generated.diagnostics);
   if (hasErrors(diagnostics)) {
     return failed(diagnostics);
   }
-  const files = generated.files;
+  const files = [...generated.files, ...embedded, ...bundles];
   const installPlan = createInstallPlan(resolved, files);
   files.push(file(installPlanFile, printInstallPlan(installPlan)));
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -120,25 +150,116 @@ export function compile(config: unknown, options: CompileOptions = {}): CompileR
         ? { socket: socket.name, kind: "worker", service: proxyServiceName }
         : { socket: socket.name, kind: "direct", service: socket.upstream },
   );
-  return { files, diagnostics, socketPaths, installPlan };
+  return {
+    files,
+    diagnostics,
+    socketPaths,
+    installPlan,
+    workerdConfig,
+    workerdFlags: workerdServeFlags(resolved),
+    topology: renderTopology(resolved),
+  };
 }
 
 function failed(diagnostics: Diagnostic[]): CompileResult {
-  return { files: [], diagnostics, socketPaths: [], installPlan: undefined };
+  return {
+    files: [],
+    diagnostics,
+    socketPaths: [],
+    installPlan: undefined,
+    workerdConfig: undefined,
+    workerdFlags: [],
+    topology: undefined,
+  };
 }
 
 function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((diagnostic) => diagnostic.severity === "error");
 }
 
+/** Bundles each user worker into its module file next to config.capnp. */
+function bundleUserWorkers(
+  config: ResolvedConfig,
+  bundleWorker: CompileOptions["bundleWorker"],
+  diagnostics: Diagnostic[],
+): OutputFile[] {
+  const files: OutputFile[] = [];
+  config.workers.forEach((worker, index) => {
+    try {
+      if (bundleWorker === undefined) {
+        throw new Error("compile() was called without a bundleWorker option");
+      }
+      files.push(file(`${outputFolders.workerd}/${worker.moduleFile}`, bundleWorker(worker.main)));
+    } catch (error) {
+      diagnostics.push({
+        severity: "error",
+        code: "worker-bundle-failed",
+        path: `workers[${index}].main`,
+        message: `Bundling the worker "${worker.name}" from "${worker.main}" failed: ${error instanceof Error ? error.message : String(error)}`,
+        received: worker.main,
+      });
+    }
+  });
+  return files;
+}
+
+/** Reads the files that the raw layer embeds, as output files next to config.capnp. */
+function readEmbeddedFiles(
+  embeds: readonly ResolvedEmbed[],
+  readFile: CompileOptions["readFile"],
+  diagnostics: Diagnostic[],
+): OutputFile[] {
+  const files: OutputFile[] = [];
+  const utf8 = new TextDecoder("utf-8", { fatal: true });
+  for (const embed of embeds) {
+    let contents: Uint8Array;
+    try {
+      if (readFile === undefined) {
+        throw new Error("compile() was called without a readFile option");
+      }
+      const read = readFile(embed.source);
+      contents = typeof read === "string" ? new TextEncoder().encode(read) : read;
+    } catch (error) {
+      diagnostics.push({
+        severity: "error",
+        code: "embed-unreadable",
+        path: "workerd",
+        message: `The embedded file "${embed.source}" cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+        received: embed.source,
+      });
+      continue;
+    }
+    if (embed.text) {
+      try {
+        utf8.decode(contents);
+      } catch {
+        diagnostics.push({
+          severity: "error",
+          code: "embed-not-text",
+          path: "workerd",
+          message: `The embedded file "${embed.source}" is used as text but is not valid UTF-8.`,
+          received: embed.source,
+          hint: "Use it in a Data field (data, wasm, raw) or convert it to UTF-8.",
+        });
+        continue;
+      }
+    }
+    files.push(file(`${outputFolders.workerd}/${embed.target}`, contents, embed.secret ? 0o600 : 0o644));
+  }
+  return files;
+}
+
 /** Generates every file but the install plan, with the errors of the Quadlet key check. */
-function generateFiles(config: ResolvedConfig): { files: OutputFile[]; diagnostics: Diagnostic[] } {
-  const workerdConfig = lowerToWorkerdConfig(config);
+function generateFiles(
+  config: ResolvedConfig,
+  workerdConfig: WorkerdConfig,
+): { files: OutputFile[]; diagnostics: Diagnostic[] } {
   const modules = generateWorkerModules(config);
   const files: OutputFile[] = [
     file(`${outputFolders.workerd}/config.capnp`, printCapnpConfig(workerdConfig)),
     file(`${outputFolders.workerd}/${moduleFiles.main}`, modules.fetchJs),
     file(`${outputFolders.workerd}/${moduleFiles.library}`, modules.libraryJs),
+    file("topology.md", renderTopologyMarkdown(config)),
     ...certificateFiles(config).map((certificate) =>
       file(`${outputFolders.workerd}/${certificate.path}`, certificate.contents),
     ),
@@ -186,6 +307,26 @@ function unitFile(folder: string, named: NamedUnit): OutputFile {
   return file(`${folder}/${named.fileName}`, printUnitFile(named.unit));
 }
 
-function file(path: string, contents: string, mode = 0o644): OutputFile {
+function file(path: string, contents: string | Uint8Array, mode = 0o644): OutputFile {
   return { path, contents, mode };
+}
+
+/**
+ * Encodes a successful compile result's workerd config in the binary form
+ * that `workerd serve --binary` reads, with the embedded files inlined from
+ * the result's files. capnp-es is loaded only here, on first use.
+ */
+export async function encodeBinaryConfig(result: CompileResult): Promise<Uint8Array> {
+  if (result.workerdConfig === undefined) {
+    throw new Error("encodeBinaryConfig() needs the result of a compile() without errors");
+  }
+  const { encodeBinaryConfig: encode } = await import("./emit/capnp-binary.js");
+  const files = new Map(result.files.map((output) => [output.path, output.contents]));
+  return encode(result.workerdConfig, (embedPath) => {
+    const contents = files.get(`${outputFolders.workerd}/${embedPath}`);
+    if (contents === undefined) {
+      throw new Error(`config.capnp embeds ${embedPath}, which is not an output file`);
+    }
+    return typeof contents === "string" ? new TextEncoder().encode(contents) : contents;
+  });
 }

@@ -78,7 +78,7 @@ describe("fetch.js formatting", () => {
         for (let length = 1; length <= (count === 0 ? 1 : 90); length++) {
           const result = compile(configWithRoutes(count, length, mode));
           assert.deepEqual(result.diagnostics, []);
-          const fetchJs = result.files.find((file) => file.path === "workerd/fetch.js")!.contents;
+          const fetchJs = result.files.find((file) => file.path === "workerd/fetch.js")!.contents as string;
           assert.equal(await prettier.format(fetchJs, { parser: "babel" }), fetchJs, `length ${length}`);
         }
       });

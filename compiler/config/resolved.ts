@@ -3,6 +3,7 @@
  * reference checked. Only the resolver builds it from what the user wrote;
  * the lowering steps read nothing else.
  */
+import type { Config, Service, Socket } from "../model/workerd.js";
 import type { HostPort } from "../util/address.js";
 
 export interface ResolvedConfig {
@@ -15,6 +16,29 @@ export interface ResolvedConfig {
   forwarded: ResolvedForwarded;
   networks: ResolvedNetwork[];
   deployment: ResolvedDeployment;
+  workerd: ResolvedWorkerd;
+}
+
+/** The raw layer, with `embed` paths pointing into the output tree. */
+export interface ResolvedWorkerd extends Omit<Config, "services" | "sockets"> {
+  services: Service[];
+  sockets: Socket[];
+  /** Whether workerd runs with `--experimental`. */
+  experimental: boolean;
+  /** Files to copy into the output tree, sorted by target. */
+  embeds: ResolvedEmbed[];
+}
+
+/** A file that the raw layer embeds. */
+export interface ResolvedEmbed {
+  /** Path as written in the config, relative to the config file. */
+  source: string;
+  /** Path relative to config.capnp, below its `files` folder. */
+  target: string;
+  /** Whether every use of the file is text, which must be UTF-8. */
+  text: boolean;
+  /** Whether the file is a private key, written readable by its owner only. */
+  secret: boolean;
 }
 
 export interface ResolvedSocket {

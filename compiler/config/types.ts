@@ -4,6 +4,14 @@
  * this file, so each JSDoc comment here also becomes editor help for JSON and
  * YAML configs.
  */
+import type {
+  ClusterConfig,
+  Extension,
+  LoggingOptions,
+  Service,
+  Socket,
+  TracingOptions,
+} from "../model/workerd.js";
 
 /** One workerd deployment: where it listens, what it proxies to and how it runs. */
 export interface WorkerdComposeConfig {
@@ -57,6 +65,50 @@ export interface WorkerdComposeConfig {
 
   /** How workerd is installed and started. */
   deployment: DeploymentConfig;
+
+  /**
+   * workerd's own config, written as in workerd.capnp: services and sockets
+   * added next to the generated ones, extensions, V8 flags and logging.
+   */
+  workerd?: WorkerdRawConfig;
+}
+
+/**
+ * Parts of workerd's config that the proxy DSL does not describe, written
+ * with workerd.capnp's names. Services and sockets here are added to
+ * config.capnp as written; their names must differ from the generated ones.
+ */
+export interface WorkerdRawConfig {
+  /** Services added next to the generated proxy, upstream and outbound services. */
+  services?: Service[];
+
+  /** Sockets added next to the ones that `sockets` generates. */
+  sockets?: Socket[];
+
+  /** Extensions: modules that every worker can import. */
+  extensions?: Extension[];
+
+  /** Flags passed to V8. */
+  v8Flags?: string[];
+
+  /** workerd's internal feature gates to enable. */
+  autogates?: string[];
+
+  /** Log format and console prefixes. */
+  logging?: LoggingOptions;
+
+  /** Where spans of worker invocations are exported. */
+  tracing?: TracingOptions;
+
+  /** Cluster membership. Needs `experimental`. */
+  cluster?: ClusterConfig;
+
+  /**
+   * Allow features that workerd runs only with `--experimental`, and pass
+   * that flag in the generated command lines.
+   * @default false
+   */
+  experimental?: boolean;
 }
 
 /** A listening socket of workerd. */

@@ -12,8 +12,8 @@ import { formatPath, type Diagnostic } from "../diagnostics.js";
 /** Certificate entries as written in the config → their PEM blocks. */
 export type CertificateTexts = Map<string, string[]>;
 
-/** Reads a file named in the config, relative to the config file. */
-export type ReadConfigFile = (path: string) => string;
+/** Reads a file named in the config, relative to the config file, as text or bytes. */
+export type ReadConfigFile = (path: string) => string | Uint8Array;
 
 const pemBlock = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n[\s\S]*?-----END \1-----/g;
 
@@ -65,7 +65,8 @@ function readEntry(
     problem = "compile() was called without readFile, so it cannot read certificate files; pass the PEM text instead.";
   } else {
     try {
-      return readFile(file);
+      const contents = readFile(file);
+      return typeof contents === "string" ? contents : new TextDecoder().decode(contents);
     } catch (error) {
       problem = (error as Error).message;
     }

@@ -43,7 +43,17 @@ export function lowerToWorkerdConfig(config: ResolvedConfig): Config {
     });
   }
 
-  return { services, sockets: config.sockets.map(lowerSocket) };
+  return appendRawLayer({ services, sockets: config.sockets.map(lowerSocket) }, config);
+}
+
+/** Adds the raw layer's services, sockets and top-level settings after the generated ones. */
+function appendRawLayer(generated: Config, config: ResolvedConfig): Config {
+  const { services, sockets, experimental: _experimental, embeds: _embeds, ...settings } = config.workerd;
+  return {
+    services: [...generated.services!, ...services],
+    sockets: [...generated.sockets!, ...sockets],
+    ...settings,
+  };
 }
 
 function lowerExternalServer(upstream: ResolvedUpstream): ExternalServer {

@@ -390,3 +390,63 @@ export function structSchema(name: string): StructSchema {
 export function unionMembersSet(name: string, value: Record<string, unknown>): string[] {
   return (structSchema(name).union ?? []).filter((member) => value[member] !== undefined);
 }
+
+/** A struct met while walking a model, with its path segments from the walk's start. */
+export interface VisitedStruct {
+  typeName: string;
+  value: Record<string, unknown>;
+  path: (string | number)[];
+}
+
+/** A leaf value (text, data, …) met while walking a model. */
+export interface VisitedField {
+  /** Struct that contains the field. */
+  typeName: string;
+  field: string;
+  type: FieldType;
+  value: unknown;
+  path: (string | number)[];
+}
+
+/**
+ * Calls `visitStruct` for `value` (a struct of type `typeName`) and every
+ * struct below it, and `visitField` for every field that is set, in the
+ * order the objects list them. A string in a struct's place (a designator
+ * written by name) is visited as a field, not as a struct.
+ */
+export function walkModel(
+  typeName: string,
+  value: Record<string, unknown>,
+  path: (string | number)[],
+  visitStruct: (visited: VisitedStruct) => void,
+  visitField: (visited: VisitedField) => void = () => {},
+): void {
+  visitStruct({ typeName, value, path });
+  const schema = structSchema(typeName);
+  for (const [field, fieldValue] of Object.entries(value)) {
+    const type = schema.fields[field];
+    if (fieldValue === undefined || type === undefined) {
+      continue;
+    }
+    walkValue(typeName, field, type, fieldValue, [...path, field], visitStruct, visitField);
+  }
+}
+
+function walkValue(
+  typeName: string,
+  field: string,
+  type: FieldType,
+  value: unknown,
+  path: (string | number)[],
+  visitStruct: (visited: VisitedStruct) => void,
+  visitField: (visited: VisitedField) => void,
+): void {
+  visitField({ typeName, field, type, value, path });
+  if (type.kind === "struct" && typeof value === "object" && value !== null) {
+    walkModel(type.struct, value as Record<string, unknown>, path, visitStruct, visitField);
+  } else if (type.kind === "list" && Array.isArray(value)) {
+    value.forEach((item, index) =>
+      walkValue(typeName, field, type.element, item, [...path, index], visitStruct, visitField),
+    );
+  }
+}

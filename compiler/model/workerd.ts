@@ -32,10 +32,7 @@ export type TextOrFile = string | EmbedFile;
 /** Binary data: a file's bytes, or base64 text. */
 export type DataValue = EmbedFile | { base64: string };
 
-/**
- * A Void union member: set it to `true` to select it.
- * @asType boolean
- */
+/** A Void union member: set it to `true` to select it. */
 export type Void = true;
 
 /** The top-level config of a workerd instance. */

@@ -20,6 +20,7 @@ import type {
 import type { CertificateTexts } from "../load/certificates.js";
 import { addressBits, cidrBits, parseCidr, parseHostPort, type HostPort } from "../util/address.js";
 import { normaliseHostHeader, normaliseRouteHost } from "../util/hostname.js";
+import { resolveRawLayer } from "./raw.js";
 
 export const defaults = {
   quadletDirectory: "%h/workerd",
@@ -70,6 +71,7 @@ export function resolveConfig(config: WorkerdComposeConfig, certificates: Certif
       subnet: network.subnet,
     })),
     deployment,
+    workerd: resolveRawLayer(config.workerd),
   };
 }
 

@@ -9,7 +9,10 @@ import { ipv4InCidr, isIPv4, isIPv6, parseCidr, parseHostPort } from "../util/ad
 import { checkDeployment } from "./deployment.js";
 import { checkForwarded, checkOutbound, checkRoutes, checkUpstreamTransport } from "./proxy.js";
 import { reportUnknownName, type Report } from "./report.js";
+import { checkDateValue } from "./date.js";
+import { checkRawLayer, type GeneratedNames } from "./raw.js";
 import { checkSocketUpstreams } from "./sockets.js";
+import { checkUserWorkers } from "./workers.js";
 
 /** Service names that the compiler gives its own services in config.capnp. */
 export const reservedServiceNames = ["proxy", "outbound"] as const;
@@ -29,31 +32,13 @@ export function checkSemantics(config: WorkerdComposeConfig, today: Date): Diagn
   checkOutbound(config, report);
   checkForwarded(config, report);
   checkDeployment(config, report);
+  checkUserWorkers(config, today, report);
+  checkRawLayer(config, generatedNames(config), today, report);
   return diagnostics;
 }
 
 function checkCompatibilityDate(config: WorkerdComposeConfig, today: Date, report: Report): void {
-  const date = config.compatibilityDate;
-  const parsed = new Date(`${date}T00:00:00Z`);
-  if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== date) {
-    report({
-      code: "invalid-date",
-      path: "compatibilityDate",
-      message: `"${date}" is not a calendar date.`,
-      received: date,
-      expected: "YYYY-MM-DD",
-    });
-    return;
-  }
-  const todayText = today.toISOString().slice(0, 10);
-  if (date > todayText) {
-    report({
-      code: "future-date",
-      path: "compatibilityDate",
-      message: `The compatibility date "${date}" is in the future; today (UTC) is "${todayText}", and workerd refuses future dates.`,
-      received: date,
-    });
-  }
+  checkDateValue(config.compatibilityDate, "compatibilityDate", today, report);
 }
 
 function checkSockets(config: WorkerdComposeConfig, report: Report): void {
@@ -229,4 +214,17 @@ function checkUpstreams(config: WorkerdComposeConfig, report: Report): void {
       }
     }
   });
+}
+
+/** Names of the services and sockets that the compiler generates from the proxy DSL. */
+function generatedNames(config: WorkerdComposeConfig): GeneratedNames {
+  const services = new Map<string, string>([["proxy", "the proxy worker"]]);
+  if (config.outbound?.mode === "network") {
+    services.set("outbound", "outbound");
+  } else {
+    config.upstreams.forEach((upstream, index) => services.set(upstream.name, `upstreams[${index}]`));
+  }
+  (config.workers ?? []).forEach((worker, index) => services.set(worker.name, `workers[${index}]`));
+  const sockets = new Map(config.sockets.map((socket, index) => [socket.name, `sockets[${index}]`]));
+  return { services, sockets };
 }

@@ -65,7 +65,8 @@ export function listOutdatedFiles(outDir: string, files: readonly OutputFile[]):
 
 function isCurrent(target: string, file: OutputFile): boolean {
   try {
-    return readFileSync(target, "utf8") === file.contents && (statSync(target).mode & 0o777) === file.mode;
+    const expected = typeof file.contents === "string" ? Buffer.from(file.contents) : file.contents;
+    return readFileSync(target).equals(expected) && (statSync(target).mode & 0o777) === file.mode;
   } catch {
     return false;
   }

@@ -11,7 +11,7 @@ export const updateGolden = process.env.UPDATE_GOLDEN === "1";
 const acceptHint = "If the change is intended, accept it with: UPDATE_GOLDEN=1 npm test";
 
 export interface TreeFile {
-  contents: string;
+  contents: Buffer;
   mode: number;
 }
 
@@ -25,7 +25,7 @@ export function readTree(root: string): Map<string, TreeFile> {
         walk(full);
       } else {
         const relative = path.relative(root, full).split(path.sep).join("/");
-        files.set(relative, { contents: readFileSync(full, "utf8"), mode: statSync(full).mode & 0o777 });
+        files.set(relative, { contents: readFileSync(full), mode: statSync(full).mode & 0o777 });
       }
     }
   };
@@ -55,13 +55,29 @@ export function assertTreeMatches(actualDir: string, expectedDir: string): void 
 
   for (const [file, expectedFile] of expected) {
     const actualFile = actual.get(file)!;
-    assert.equal(actualFile.contents, expectedFile.contents, `${file} differs from ${expectedDir}/${file}. ${acceptHint}`);
+    if (!actualFile.contents.equals(expectedFile.contents)) {
+      // Text files fail with a line diff; binary ones with their sizes.
+      const message = `${file} differs from ${expectedDir}/${file}. ${acceptHint}`;
+      if (isText(actualFile.contents) && isText(expectedFile.contents)) {
+        assert.equal(actualFile.contents.toString("utf8"), expectedFile.contents.toString("utf8"), message);
+      }
+      assert.fail(`${message} (${actualFile.contents.length} bytes, expected ${expectedFile.contents.length})`);
+    }
     // Only the executable bit is compared: the other bits of a checkout follow the umask.
     assert.equal(
       isExecutable(actualFile.mode),
       isExecutable(expectedFile.mode),
       `${file} differs in its executable bit from ${expectedDir}/${file}. ${acceptHint}`,
     );
+  }
+}
+
+function isText(contents: Buffer): boolean {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(contents);
+    return !contents.includes(0);
+  } catch {
+    return false;
   }
 }
 
