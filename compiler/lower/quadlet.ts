@@ -12,6 +12,7 @@ import type {
 import { formatPath } from "../diagnostics.js";
 import { UnitValue } from "../model/unit.js";
 import { socketFdArguments, text, unit, type Entries, type NamedUnit } from "./units.js";
+import { workerdServeFlags } from "./workerd.js";
 
 /** Mount point of the config directory inside the workerd container. */
 export const containerConfigDirectory = "/etc/workerd";
@@ -46,7 +47,7 @@ export function lowerQuadletWorkerd(config: ResolvedConfig, deployment: Resolved
         "Container",
         [
           ["Image", text(deployment.image), "deployment.image"],
-          ["Exec", UnitValue.command(["serve", ...socketFdArguments(config), `${containerConfigDirectory}/config.capnp`])],
+          ["Exec", UnitValue.command(["serve", ...workerdServeFlags(config), ...socketFdArguments(config), `${containerConfigDirectory}/config.capnp`])],
           ["Network", text(`${deployment.network}.network`), "deployment.network"],
           [
             "Volume",

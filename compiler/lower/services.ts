@@ -20,6 +20,7 @@ import {
   type Entries,
   type NamedUnit,
 } from "./units.js";
+import { workerdServeFlags } from "./workerd.js";
 
 /** File name of the start script that enters rootless Podman's namespaces. */
 export const nsenterScriptName = "workerd-nsenter.sh";
@@ -32,7 +33,13 @@ export function workerdCommand(
   config: ResolvedConfig,
   deployment: ResolvedSystemdDeployment | ResolvedSystemdNsenterDeployment,
 ): string[] {
-  return [deployment.workerdPath, "serve", ...socketFdArguments(config), `${deployment.directory}/config.capnp`];
+  return [
+    deployment.workerdPath,
+    "serve",
+    ...workerdServeFlags(config),
+    ...socketFdArguments(config),
+    `${deployment.directory}/config.capnp`,
+  ];
 }
 
 /** Builds the service of the `systemd` target: workerd itself, as a dynamic or a named user. */

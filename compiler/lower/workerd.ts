@@ -46,6 +46,11 @@ export function lowerToWorkerdConfig(config: ResolvedConfig): Config {
   return appendRawLayer({ services, sockets: config.sockets.map(lowerSocket) }, config);
 }
 
+/** Flags of `workerd serve` that the config needs: `--experimental` when it allows experimental features. */
+export function workerdServeFlags(config: ResolvedConfig): string[] {
+  return config.workerd.experimental ? ["--experimental"] : [];
+}
+
 /** Adds the raw layer's services, sockets and top-level settings after the generated ones. */
 function appendRawLayer(generated: Config, config: ResolvedConfig): Config {
   const { services, sockets, experimental: _experimental, embeds: _embeds, ...settings } = config.workerd;
