@@ -150,7 +150,8 @@ function checkStruct(
 ): void {
   const schema = structSchema(typeName);
   const union = schema.union ?? [];
-  const members = union.filter((member) => value[member] !== undefined);
+  // In the order the config lists them, so that the path points at the later one.
+  const members = Object.keys(value).filter((key) => union.includes(key) && value[key] !== undefined);
   if (members.length > 1) {
     report({
       code: "union-conflict",
