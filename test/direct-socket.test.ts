@@ -45,7 +45,7 @@ describe("direct socket checks", () => {
       { socket: "http", kind: "worker", service: "proxy" },
       { socket: "fast", kind: "direct", service: "whoami" },
     ]);
-    const capnp = result.files.find((file) => file.path === "workerd/config.capnp")!.contents;
+    const capnp = result.files.find((file) => file.path === "workerd/config.capnp")!.contents as string;
     assert.match(capnp, /\(name = "fast", service = "whoami", http = \(\)\)/);
   });
 

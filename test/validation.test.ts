@@ -315,7 +315,7 @@ describe("proxy diagnostics", () => {
     config.upstreams[0] = { name: "whoami", address: "Backend.Example:443", https: {} };
     const result = compile(config, { today: new Date("2026-01-01T00:00:00Z") });
     assert.deepEqual(result.diagnostics, []);
-    const capnp = result.files.find((file) => file.path === "workerd/config.capnp")!.contents;
+    const capnp = result.files.find((file) => file.path === "workerd/config.capnp")!.contents as string;
     assert.match(capnp, /certificateHost = "backend\.example"/);
     assert.match(capnp, /trustBrowserCas = true/);
   });
