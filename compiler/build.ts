@@ -67,10 +67,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     throw error;
   }
 
-  // Embedded and certificate files are read relative to the config file.
-  const configDirectory = path.dirname(loaded.file);
-  const readFile = (file: string) => new Uint8Array(readFileSync(path.resolve(configDirectory, file)));
-  const compiled = compile(loaded.value, { readFile, ...options });
+  const compiled = compile(loaded.value, { ...(await fileSystemCompileOptions(loaded)), ...options });
   result.files = compiled.files;
   result.socketPaths = compiled.socketPaths;
   result.workerdConfig = compiled.workerdConfig;
@@ -95,6 +92,22 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     result.report = writeOutputTree(outDir, result.files);
   }
   return result;
+}
+
+/**
+ * Returns the compile() options that read from the file system: files the
+ * config names are read relative to the config file, and user workers are
+ * bundled with esbuild, which is loaded only when the config has workers.
+ */
+export async function fileSystemCompileOptions(loaded: LoadedConfig): Promise<CompileOptions> {
+  const configDirectory = path.dirname(loaded.file);
+  const readFile = (file: string) => new Uint8Array(readFileSync(path.resolve(configDirectory, file)));
+  const workers = (loaded.value as { workers?: unknown } | null)?.workers;
+  if (!Array.isArray(workers) || workers.length === 0) {
+    return { readFile };
+  }
+  const { createWorkerBundler } = await import("./load/bundle.js");
+  return { readFile, bundleWorker: await createWorkerBundler(configDirectory) };
 }
 
 /** Points a diagnostic at its line in a JSON or YAML config, or at the file for other kinds. */

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import path from "node:path";
 
-import { build } from "../build.js";
+import { build, fileSystemCompileOptions } from "../build.js";
 import { compile } from "../compile.js";
 import { ConfigError, type Diagnostic } from "../diagnostics.js";
 import { findConfigFile, loadConfigFile } from "../load/index.js";
@@ -71,10 +71,7 @@ async function compileConfig(logger: Logger, config: string | undefined) {
     throw error;
   }
   logger.debug(`config: ${loaded.file}`);
-  const configDir = path.dirname(loaded.file);
-  const result = compile(loaded.value, {
-    readFile: (file) => new Uint8Array(readFileSync(path.resolve(configDir, file))),
-  });
+  const result = compile(loaded.value, await fileSystemCompileOptions(loaded));
   const located = result.diagnostics.map((diagnostic) => ({ ...diagnostic, location: { file: loaded.file } }));
   return printDiagnostics(logger, located) ? undefined : { file: loaded.file, result };
 }

@@ -3,7 +3,7 @@
  * reference checked. Only the resolver builds it from what the user wrote;
  * the lowering steps read nothing else.
  */
-import type { Config, Service, Socket } from "../model/workerd.js";
+import type { Config, Service, Socket, Worker_Binding } from "../model/workerd.js";
 import type { HostPort } from "../util/address.js";
 
 export interface ResolvedConfig {
@@ -16,7 +16,20 @@ export interface ResolvedConfig {
   forwarded: ResolvedForwarded;
   networks: ResolvedNetwork[];
   deployment: ResolvedDeployment;
+  workers: ResolvedUserWorker[];
   workerd: ResolvedWorkerd;
+}
+
+/** A worker of the user's, bundled into one module of the output tree. */
+export interface ResolvedUserWorker {
+  name: string;
+  /** Entry module as written, relative to the config file. */
+  main: string;
+  compatibilityDate: string;
+  compatibilityFlags: string[];
+  bindings: Worker_Binding[];
+  /** Path of the bundled module, relative to config.capnp. */
+  moduleFile: string;
 }
 
 /** The raw layer, with `embed` paths pointing into the output tree. */
@@ -103,6 +116,7 @@ export interface ResolvedRoute {
   host: string;
   /** Path prefix such as `/api`; undefined for every path of the host. */
   pathPrefix: string | undefined;
+  /** Name of the upstream or user worker; the proxy has a binding of that name to each. */
   upstream: string;
 }
 

@@ -11,6 +11,7 @@ import type {
   Service,
   Socket,
   TracingOptions,
+  Worker_Binding,
 } from "../model/workerd.js";
 
 /** One workerd deployment: where it listens, what it proxies to and how it runs. */
@@ -65,6 +66,9 @@ export interface WorkerdComposeConfig {
 
   /** How workerd is installed and started. */
   deployment: DeploymentConfig;
+
+  /** The user's own workers, which routes can send requests to. */
+  workers?: UserWorkerConfig[];
 
   /**
    * workerd's own config, written as in workerd.capnp: services and sockets
@@ -283,8 +287,51 @@ export interface RouteConfig {
    */
   pathPrefix?: string;
 
-  /** Name of the upstream (from `upstreams`) that receives the request. */
-  upstream: string;
+  /**
+   * Name of the upstream (from `upstreams`) that receives the request. Set
+   * exactly one of `upstream` and `worker`.
+   */
+  upstream?: string;
+
+  /**
+   * Name of the user's worker (from `workers`) that receives the request
+   * instead of an upstream.
+   */
+  worker?: string;
+}
+
+/**
+ * A worker written by the user. Its entry module and everything it imports
+ * are bundled with esbuild into one ES module, which the output tree
+ * contains and config.capnp embeds. Routes send requests to it by name.
+ */
+export interface UserWorkerConfig {
+  /**
+   * Name of the worker, used by routes. It also names the worker's service
+   * and the proxy's binding to it, so it must differ from every upstream's.
+   * @pattern ^[A-Za-z][A-Za-z0-9_-]*$
+   */
+  name: string;
+
+  /**
+   * Entry module, relative to the config file, e.g. `src/api.ts`. TypeScript
+   * and JavaScript are bundled; `cloudflare:` and `node:` imports are left to
+   * workerd. Its default export handles the requests.
+   */
+  main: string;
+
+  /**
+   * Compatibility date of the worker, `YYYY-MM-DD`. Defaults to the
+   * config's `compatibilityDate`.
+   * @pattern ^\d{4}-\d{2}-\d{2}$
+   */
+  compatibilityDate?: string;
+
+  /** Compatibility flags, such as `nodejs_compat`. */
+  compatibilityFlags?: string[];
+
+  /** Bindings of the worker, written as in workerd.capnp. */
+  bindings?: Worker_Binding[];
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * A Mermaid flowchart of a deployment: sockets → proxy worker → routes →
- * upstreams → containers, and the raw layer's sockets and services with
+ * upstreams → containers or the user's workers, and the raw layer's sockets and services with
  * their service bindings. `graph` prints it, and every build writes it into
  * the output tree as topology.md.
  */
@@ -38,6 +38,10 @@ export function renderTopology(config: ResolvedConfig): string {
       node(`container${index}`, "cylinder", `container ${upstream.container.name}\n${upstream.container.image}`);
       edge(`upstream${index}`, `container${index}`);
     }
+  });
+  config.workers.forEach((worker, index) => {
+    node(`worker${index}`, "box", `worker ${worker.name}\n${worker.main}`);
+    upstreamIds.set(worker.name, `worker${index}`);
   });
   for (const route of config.routes) {
     edge("proxy", upstreamIds.get(route.upstream)!, `${route.host}${route.pathPrefix ?? ""}`);

@@ -129,18 +129,37 @@ function printNetworkHandler(config: ResolvedConfig): string[] {
     const scheme = upstream.https === undefined ? "http" : "https";
     return [upstream.name, `${scheme}://${formatHostPort(upstream.address.host, upstream.address.port)}`];
   });
+  // The user's workers are not reachable by URL: they are called through
+  // their bindings. Configs without workers keep the shorter handler.
+  const workers = config.workers.map((worker) => worker.name);
+  const workerLines =
+    workers.length === 0
+      ? []
+      : [
+          "    if (workers.has(upstream)) {",
+          "      return env[upstream].fetch(forwardRequest(request, url, forwarding));",
+          "    }",
+        ];
   return [
     "// Upstream → origin reached through the global outbound; null for a",
     "// pass-through, which goes to the host and port the client requested.",
     printMapConst("origins", origins),
     "",
+    ...(workers.length === 0
+      ? []
+      : [
+          "// The user's workers, called through the binding of the same name.",
+          printSetConst("workers", workers),
+          "",
+        ]),
     "export default {",
-    "  fetch(request) {",
+    workers.length === 0 ? "  fetch(request) {" : "  fetch(request, env) {",
     "    const url = new URL(request.url);",
     "    const upstream = findUpstream(hosts, pathPrefixes, url);",
     "    if (upstream === undefined) {",
     `      return unmatchedResponse(${config.unmatched.status});`,
     "    }",
+    ...workerLines,
     "    const origin = origins.get(upstream);",
     "    const target =",
     "      origin === null ? url : new URL(url.pathname + url.search, origin);",
@@ -176,6 +195,16 @@ function printMapConst(name: string, entries: readonly [string, string | null][]
   }
   lines.push("]);");
   return lines.join("\n");
+}
+
+/** Prints `const NAME = new Set([...]);` as prettier 3 formats it, like printMapConst(). */
+function printSetConst(name: string, items: readonly string[]): string {
+  const quoted = items.map((item) => JSON.stringify(item));
+  const oneLine = `const ${name} = new Set([${quoted.join(", ")}]);`;
+  if (oneLine.length <= maxWidth) {
+    return oneLine;
+  }
+  return [`const ${name} = new Set([`, ...quoted.map((item) => `  ${item},`), "]);"].join("\n");
 }
 
 /** prettier's default print width. */

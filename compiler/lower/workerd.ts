@@ -43,7 +43,33 @@ export function lowerToWorkerdConfig(config: ResolvedConfig): Config {
     });
   }
 
+  lowerUserWorkers(config, worker, services);
   return appendRawLayer({ services, sockets: config.sockets.map(lowerSocket) }, config);
+}
+
+/**
+ * Adds a service per user worker, whose one module is the bundle, and a
+ * binding of the same name to the proxy, through which the router calls it.
+ */
+function lowerUserWorkers(config: ResolvedConfig, proxy: Worker, services: Service[]): void {
+  if (config.workers.length === 0) {
+    return;
+  }
+  proxy.bindings = [
+    ...(proxy.bindings ?? []),
+    ...config.workers.map((user) => ({ name: user.name, service: user.name })),
+  ];
+  for (const user of config.workers) {
+    services.push({
+      name: user.name,
+      worker: {
+        compatibilityDate: user.compatibilityDate,
+        ...(user.compatibilityFlags.length > 0 && { compatibilityFlags: user.compatibilityFlags }),
+        modules: [{ name: `${user.name}.js`, esModule: new Embed(user.moduleFile) }],
+        ...(user.bindings.length > 0 && { bindings: user.bindings }),
+      },
+    });
+  }
 }
 
 /** Flags of `workerd serve` that the config needs: `--experimental` when it allows experimental features. */

@@ -22,6 +22,11 @@ import { addressBits, cidrBits, parseCidr, parseHostPort, type HostPort } from "
 import { normaliseHostHeader, normaliseRouteHost } from "../util/hostname.js";
 import { resolveRawLayer } from "./raw.js";
 
+/** Path of a user worker's bundled module, relative to config.capnp. */
+export function userWorkerModuleFile(name: string): string {
+  return `workers/${name}.js`;
+}
+
 export const defaults = {
   quadletDirectory: "%h/workerd",
   nsenterDirectory: "/var/srv/workerd",
@@ -71,6 +76,14 @@ export function resolveConfig(config: WorkerdComposeConfig, certificates: Certif
       subnet: network.subnet,
     })),
     deployment,
+    workers: (config.workers ?? []).map((worker) => ({
+      name: worker.name,
+      main: worker.main,
+      compatibilityDate: worker.compatibilityDate ?? config.compatibilityDate,
+      compatibilityFlags: [...(worker.compatibilityFlags ?? [])],
+      bindings: [...(worker.bindings ?? [])],
+      moduleFile: userWorkerModuleFile(worker.name),
+    })),
     workerd: resolveRawLayer(config.workerd),
   };
 }
@@ -209,7 +222,8 @@ function resolveRoute(route: RouteConfig) {
   if ("problem" in result) {
     throw new Error(`route host "${route.host}" reached the resolver unchecked: ${result.problem}`);
   }
-  return { host: result.host, pathPrefix: route.pathPrefix, upstream: route.upstream };
+  // A user worker is reached like an upstream: through the proxy's binding of its name.
+  return { host: result.host, pathPrefix: route.pathPrefix, upstream: (route.upstream ?? route.worker)! };
 }
 
 function resolveForwarded(forwarded: ForwardedConfig): ResolvedForwarded {

@@ -61,7 +61,7 @@ export function checkRoutes(config: WorkerdComposeConfig, report: Report): void 
       }
     }
 
-    if (!upstreamNames.includes(route.upstream)) {
+    if (route.upstream !== undefined && !upstreamNames.includes(route.upstream)) {
       reportUnknownName(report, path("upstream"), "upstream", route.upstream, upstreamNames);
     }
   });

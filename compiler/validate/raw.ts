@@ -73,18 +73,17 @@ export interface GeneratedNames {
   sockets: Map<string, string>;
 }
 
-/** Returns the problems of `config.workerd`, in config order. */
+/**
+ * Returns the problems of `config.workerd`, and of the bindings of the
+ * user's workers, which are written with the same types, in config order.
+ */
 export function checkRawLayer(
   config: WorkerdComposeConfig,
   generated: GeneratedNames,
   today: Date,
   report: Report,
 ): void {
-  const raw = config.workerd;
-  if (raw === undefined) {
-    return;
-  }
-
+  const raw = config.workerd ?? {};
   const services = raw.services ?? [];
   checkNames("service", "services", services, generated.services, report);
   checkNames("socket", "sockets", raw.sockets ?? [], generated.sockets, report);
@@ -97,15 +96,22 @@ export function checkRawLayer(
     known.set(service.name, service);
   }
 
-  const root = { ...raw } as Record<string, unknown>;
-  delete root.experimental;
-  walkModel(
-    "Config",
-    root,
-    ["workerd"],
-    (visited) => checkStruct(visited, today, known, report),
-    (visited) => checkField(visited, raw.experimental === true, known, report),
-  );
+  const experimental = raw.experimental === true;
+  const visitStruct = (visited: VisitedStruct) => checkStruct(visited, today, known, report);
+  const visitField = (visited: VisitedField) => checkField(visited, experimental, known, report);
+  if (config.workerd !== undefined) {
+    const root = { ...raw } as Record<string, unknown>;
+    delete root.experimental;
+    walkModel("Config", root, ["workerd"], visitStruct, visitField);
+  }
+
+  (config.workers ?? []).forEach((worker, workerIndex) => {
+    const path = ["workers", workerIndex, "bindings"];
+    checkUniqueNames("binding", worker.bindings ?? [], path, report);
+    (worker.bindings ?? []).forEach((binding, index) => {
+      walkModel("Worker_Binding", binding as unknown as Record<string, unknown>, [...path, index], visitStruct, visitField);
+    });
+  });
 }
 
 function checkNames(

@@ -3,9 +3,9 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"$schema":{"type":"string","description":"URL or path of the JSON Schema, so that editors complete JSON and YAML configs."},"compatibilityDate":{"type":"string","description":"Compatibility date of the generated worker, as `YYYY-MM-DD`. It must not be in the future and not newer than the workerd binary supports.","pattern":"^\\d{4}-\\d{2}-\\d{2}$"},"sockets":{"type":"array","items":{"$ref":"#/definitions/SocketConfig"},"description":"Listening sockets. Each becomes a socket in config.capnp and, when systemd activates it, a `ListenStream=` line of the socket unit.","minItems":1},"upstreams":{"type":"array","items":{"$ref":"#/definitions/UpstreamConfig"},"description":"Servers that requests are forwarded to."},"routes":{"type":"array","items":{"$ref":"#/definitions/RouteConfig"},"description":"Routes from a request's host name (and optionally a path prefix) to an upstream. An exact host name beats a wildcard, a longer wildcard suffix beats a shorter one, and on the chosen host the longest matching path prefix wins."},"outbound":{"$ref":"#/definitions/OutboundConfig","description":"How the worker reaches its upstreams.","default":{"mode":"external"}},"unmatched":{"$ref":"#/definitions/UnmatchedConfig","description":"The response to a request that no route takes."},"forwarded":{"$ref":"#/definitions/ForwardedConfig","description":"The forwarding headers the upstream receives, and which peers may pass on their own. By default workerd is the edge: `X-Forwarded-For`, `X-Forwarded-Host` and `X-Forwarded-Proto` are replaced with what it saw.","default":{}},"networks":{"type":"array","items":{"$ref":"#/definitions/NetworkConfig"},"description":"Rootless Podman networks, each emitted as a Quadlet `.network` file."},"deployment":{"$ref":"#/definitions/DeploymentConfig","description":"How workerd is installed and started."},"workerd":{"$ref":"#/definitions/WorkerdRawConfig","description":"workerd's own config, written as in workerd.capnp: services and sockets added next to the generated ones, extensions, V8 flags and logging."}},"required":["compatibilityDate","sockets","upstreams","routes","deployment"],"additionalProperties":false,"description":"One workerd deployment: where it listens, what it proxies to and how it runs.","definitions":{"SocketConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the socket in config.capnp and in workerd's `--socket-fd NAME=FD`.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"port":{"type":"integer","description":"TCP port to listen on.","minimum":1,"maximum":65535},"address":{"type":"string","description":"IP address to listen on. Without it the socket listens on every address, IPv4 and IPv6 (dual-stack). An IPv6 address is written without brackets."},"activation":{"type":"string","enum":["systemd","workerd"],"description":"The side that opens the socket. `systemd`: a socket unit listens and hands the socket to workerd as a file descriptor, so workerd needs no privilege to bind it and starts on the first connection. `workerd`: workerd binds the address itself, which only the `systemd` target allows, on ports from 1024.","default":"systemd"},"upstream":{"type":"string","description":"Name of an upstream (from `upstreams`) that receives every request of this socket, whatever its host. The socket then points at the upstream's `external` service directly and no JavaScript runs, which roughly doubles the requests per second. That path adds no forwarding headers and cannot rewrite the Host header, so it requires `forwarded.xForwardedFor`, `xForwardedHost`, `xForwardedProto` and `forwarded` switched off, the `external` outbound, and an upstream with an address and no `hostHeader`. Forwarding headers that the client sent reach the upstream unchanged, so use it only where the upstream ignores them or trusts every client. Without it, requests go through the routes."}},"required":["name","port"],"additionalProperties":false,"description":"A listening socket of workerd."},"UpstreamConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the upstream, used by routes. It also names the upstream's service and binding in config.capnp.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"address":{"type":"string","description":"`HOST:PORT` to connect to, e.g. `whoami.example.com:80`, `10.89.0.10:8080` or `[fd00::10]:80`. Without it, the address is derived from `container`: its IP address for `systemd-nsenter` deployments, otherwise its name, and the container's port. With a container, the address must name that container (or its `ip`) and its port."},"container":{"$ref":"#/definitions/UpstreamContainerConfig","description":"The rootless Podman container that serves this upstream, emitted as a Quadlet `.container` file."},"passThrough":{"type":"boolean","description":"Forward each request to the host and port the client asked for, over plain HTTP through the `network` outbound, instead of to a fixed address. The client then picks the destination, so this needs `outbound.mode: \"network\"` with an `allow` list of CIDR ranges only. A pass-through upstream has neither `address` nor `container`.","default":false},"hostHeader":{"type":"string","description":"Host header of the forwarded requests, as `NAME` or `NAME:PORT`. Without it the upstream receives the host the client requested (lower case, IDN in punycode, port kept). Only for `outbound.mode: \"external\"`, because a `network` outbound connects to the host of the request URL, which is the upstream's address."},"https":{"$ref":"#/definitions/UpstreamHttpsConfig","description":"Connect to the upstream over HTTPS instead of plain HTTP."}},"required":["name"],"additionalProperties":false,"description":"A server that the proxy forwards requests to."},"UpstreamContainerConfig":{"type":"object","properties":{"image":{"type":"string","description":"Container image, e.g. `docker.io/traefik/whoami`, or a Quadlet `.image` or `.build` unit (Podman 4.8 and 5.2 or later).","pattern":"^[!-~]+$"},"name":{"type":"string","description":"Container name. Other containers on the same network resolve it through Podman's DNS, so it is the host name that the proxy connects to. Defaults to the upstream's name.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"network":{"type":"string","description":"Name of the network (from `networks`) that the container joins."},"ip":{"type":"string","description":"Fixed IPv4 address of the container on its network. Needed when workerd runs outside Podman (`systemd-nsenter`), where Podman's DNS does not answer."},"port":{"type":"integer","description":"TCP port the container serves HTTP on.","minimum":1,"maximum":65535,"default":80}},"required":["image","network"],"additionalProperties":false,"description":"A container that serves an upstream."},"UpstreamHttpsConfig":{"type":"object","properties":{"certificateHost":{"type":"string","description":"Host name that the upstream's certificate must be valid for; workerd also sends it as SNI. It defaults to the host of the upstream's address when that is a name, and is required when the address is an IP address."},"trustedCertificates":{"type":"array","items":{"type":"string"},"description":"CA certificates to trust for this upstream, such as a private CA or the upstream's self-signed certificate. Each entry is either PEM text (starting with `-----BEGIN CERTIFICATE-----`) or the path of a PEM file relative to the config file. Files are read at build time.","default":[]},"trustBrowserCas":{"type":"boolean","description":"Whether the CAs that web browsers trust are trusted too. Set it to `false` to accept only `trustedCertificates`.","default":true}},"additionalProperties":false,"description":"TLS settings of an upstream reached over HTTPS."},"RouteConfig":{"type":"object","properties":{"host":{"type":"string","description":"Host name to match, e.g. `whoami.example.com`, or a wildcard such as `*.example.com`, which matches names with one or more labels before `.example.com` (`a.example.com`, `a.b.example.com`) but never `example.com` itself. Matching ignores case and a trailing dot, and an IDN name matches its punycode form. The port of the request is ignored."},"pathPrefix":{"type":"string","description":"Path prefix such as `/api`: the route takes `/api` and every path below `/api/` on its host, but not `/apix`. Matching is case-sensitive, on the percent-encoded path with `.` and `..` segments resolved. The upstream receives the full path; the prefix is not removed. Without a prefix the route takes every path of its host that no prefix route takes."},"upstream":{"type":"string","description":"Name of the upstream (from `upstreams`) that receives the request."}},"required":["host","upstream"],"additionalProperties":false,"description":"A route from a request's host name, and optionally a path prefix, to an upstream."},"OutboundConfig":{"anyOf":[{"$ref":"#/definitions/ExternalOutboundConfig"},{"$ref":"#/definitions/NetworkOutboundConfig"}],"description":"How the worker reaches upstreams: one `external` service and binding per upstream, or one `network` service used as the worker's global outbound."},"ExternalOutboundConfig":{"type":"object","properties":{"mode":{"type":"string","const":"external"}},"required":["mode"],"additionalProperties":false,"description":"One `external` service per upstream, each bound to the worker."},"NetworkOutboundConfig":{"type":"object","properties":{"mode":{"type":"string","const":"network"},"allow":{"type":"array","items":{"type":"string"},"description":"Destinations the network service may connect to: CIDR ranges such as `10.89.0.0/24`, or workerd's names `public`, `private`, `local`, `network`. With a `passThrough` upstream it must list CIDR ranges only, none of them `/0`, because the client picks the destination. Cover IPv6 too (e.g. `fd00::/64`) when a destination's name may resolve to IPv6.","minItems":1},"deny":{"type":"array","items":{"type":"string"},"description":"Destinations refused even when `allow` contains them."}},"required":["mode","allow"],"additionalProperties":false,"description":"A `network` service set as the worker's `globalOutbound`: the worker forwards with `fetch()`, and the connection goes to whatever the upstream's host name resolves to, within `allow`."},"UnmatchedConfig":{"type":"object","properties":{"status":{"type":"number","enum":[404,421],"description":"HTTP status: 404 (Not Found) or 421 (Misdirected Request).","default":404}},"additionalProperties":false,"description":"The answer to a request whose host matches no route."},"ForwardedConfig":{"type":"object","properties":{"trustedProxies":{"type":"array","items":{"type":"string"},"description":"CIDR ranges (IPv4 and IPv6) of proxies in front of workerd. A request from such a peer keeps its forwarding headers: workerd appends the peer's address to `X-Forwarded-For` and to `Forwarded`, and keeps `X-Forwarded-Host` and `X-Forwarded-Proto` when the peer sent them. An IPv4 client of a dual-stack socket (`::ffff:a.b.c.d`) matches the IPv4 ranges.","default":[]},"xForwardedFor":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-For` with the client's IP address. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedHost":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-Host` with the host (and port) the client requested. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedProto":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-Proto` with the scheme of the client's request. When off, the header is removed from requests of untrusted peers.","default":true},"forwarded":{"type":"boolean","description":"Whether the upstream receives the standard `Forwarded` header (RFC 7239) with `for`, `host` and `proto`, an IPv6 client written as `for=\"[2001:db8::1]\"`. When off, the header is removed from requests of untrusted peers.","default":false}},"additionalProperties":false,"description":"Forwarding headers and the peers trusted to send their own."},"NetworkConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the network. The file is `NAME.network` and Podman names the network `NAME`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"internal":{"type":"boolean","description":"Whether containers on the network are cut off from other networks.","default":true},"subnet":{"type":"string","description":"Subnet in CIDR form, e.g. `10.89.0.0/24`. Pin it when containers have fixed addresses."}},"required":["name"],"additionalProperties":false,"description":"A rootless Podman network, emitted as a Quadlet `.network` file."},"DeploymentConfig":{"type":"object","properties":{"target":{"enum":["quadlet","systemd-nsenter","systemd"]}},"required":["target"],"allOf":[{"if":{"properties":{"target":{"type":"string","const":"quadlet"}}},"then":{"$ref":"#/definitions/QuadletDeploymentConfig"}},{"if":{"properties":{"target":{"type":"string","const":"systemd-nsenter"}}},"then":{"$ref":"#/definitions/SystemdNsenterDeploymentConfig"}},{"if":{"properties":{"target":{"type":"string","const":"systemd"}}},"then":{"$ref":"#/definitions/SystemdDeploymentConfig"}}],"description":"How workerd is installed and started."},"QuadletDeploymentConfig":{"type":"object","properties":{"target":{"type":"string","const":"quadlet"},"image":{"type":"string","description":"Container image whose entrypoint is the workerd binary, e.g. `localhost/workerd`.","pattern":"^[!-~]+$"},"network":{"type":"string","description":"Name of the network (from `networks`) that the workerd container joins."},"directory":{"type":"string","description":"Host directory that holds config.capnp and the worker modules, mounted read-only into the container. It may start with `%h`, the user's home directory.","default":"%h/workerd"},"unitName":{"type":"string","description":"Base name of the units: `NAME.socket` activates `NAME.container`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"},"podmanVersion":{"type":"string","description":"Podman release that runs the Quadlet files, as `MAJOR.MINOR`. A Quadlet key that this release does not know is an error.","pattern":"^\\d+\\.\\d+(\\.\\d+)?$","default":"5.4"}},"required":["target","image","network"],"additionalProperties":false,"description":"workerd in a rootless Podman container, described by Quadlet user units: `workerd.socket` and `workerd.container`."},"SystemdNsenterDeploymentConfig":{"type":"object","properties":{"target":{"type":"string","const":"systemd-nsenter"},"user":{"type":"string","description":"The user that runs rootless Podman; workerd runs as this user.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"uid":{"type":"integer","description":"Numeric id of `user`. It locates the user's runtime directory `/run/user/UID`, where Podman keeps the files that point to its namespaces.","minimum":1},"group":{"type":"string","description":"Group that workerd runs as. Defaults to `user`.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"directory":{"type":"string","description":"Directory that holds config.capnp, the worker modules and the start script.","default":"/var/srv/workerd"},"workerdPath":{"type":"string","description":"Path of the workerd binary on the host.","default":"/usr/local/bin/workerd"},"unitName":{"type":"string","description":"Base name of the system units: `NAME.socket` activates `NAME.service`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"},"podmanVersion":{"type":"string","description":"Podman release that runs the upstreams' Quadlet files, as `MAJOR.MINOR`. A Quadlet key that this release does not know is an error.","pattern":"^\\d+\\.\\d+(\\.\\d+)?$","default":"5.4"},"hardening":{"$ref":"#/definitions/HardeningConfig","description":"Changes to the service's sandboxing. The default is the set that nsenter still works with: the strict set with `ProtectHome=read-only`, `RestrictNamespaces=user net`, `PrivateNetwork=yes` and no `PrivateUsers=`."}},"required":["target","user","uid"],"additionalProperties":false,"description":"workerd from the host file system as a system service that runs as the rootless Podman user, inside that user's Podman network namespace (entered with nsenter), so it reaches containers by their IP addresses."},"HardeningConfig":{"type":"object","properties":{"set":{"type":"object","additionalProperties":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"description":"Directives to add or replace, e.g. `{ \"MemoryMax\": \"512M\", \"ReadOnlyPaths\": [\"/srv/a\", \"/srv/b\"] }`. A list writes one line per item and replaces every line of that directive in the default set. Values are literal text: a `%` is written as `%%`, so systemd expands no specifier."},"remove":{"type":"array","items":{"type":"string"},"description":"Directives of the default set to leave out, e.g. `[\"PrivateUsers\"]`."}},"additionalProperties":false,"description":"Changes to the sandboxing directives of a system service's `[Service]` section. Directives that stop workerd from working are rejected, such as `MemoryDenyWriteExecute=yes` (V8 compiles code at run time) or `Type=notify` (workerd never reports that it is ready)."},"SystemdDeploymentConfig":{"type":"object","properties":{"target":{"type":"string","const":"systemd"},"user":{"type":"string","description":"User that workerd runs as. Without it, systemd allocates an unprivileged user for each run (`DynamicUser=yes`), which owns no files.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"group":{"type":"string","description":"Group that workerd runs as, only together with `user`. Defaults to the user's primary group.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"directory":{"type":"string","description":"Directory of config.capnp and the worker modules.","default":"/etc/workerd"},"workerdPath":{"type":"string","description":"Path of the workerd binary on the host.","default":"/usr/local/bin/workerd"},"unitName":{"type":"string","description":"Base name of the system units: `NAME.socket` activates `NAME.service`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"},"instances":{"type":"integer","description":"Number of workerd processes that serve the same sockets. With more than one, the units become templates, `NAME@.socket` and `NAME@.service`, started as `NAME@1.socket` … `NAME@N.socket`. Each instance's socket unit opens its own listening sockets with `ReusePort=yes`, so the kernel spreads new connections over the instances. Every socket must then be opened by systemd.","minimum":1,"maximum":64,"default":1},"hardening":{"$ref":"#/definitions/HardeningConfig","description":"Changes to the service's sandboxing. The default is the strict set: no capabilities, a read-only file system, private /tmp, devices and users, a system call filter, and IP traffic only to the upstreams' addresses."}},"required":["target"],"additionalProperties":false,"description":"workerd from the host file system as a hardened system service that reaches its upstreams directly by IP address."},"WorkerdRawConfig":{"type":"object","properties":{"services":{"type":"array","items":{"$ref":"#/definitions/Service"},"description":"Services added next to the generated proxy, upstream and outbound services."},"sockets":{"type":"array","items":{"$ref":"#/definitions/Socket"},"description":"Sockets added next to the ones that `sockets` generates."},"extensions":{"type":"array","items":{"$ref":"#/definitions/Extension"},"description":"Extensions: modules that every worker can import."},"v8Flags":{"type":"array","items":{"type":"string"},"description":"Flags passed to V8."},"autogates":{"type":"array","items":{"type":"string"},"description":"workerd's internal feature gates to enable."},"logging":{"$ref":"#/definitions/LoggingOptions","description":"Log format and console prefixes."},"tracing":{"$ref":"#/definitions/TracingOptions","description":"Where spans of worker invocations are exported."},"cluster":{"$ref":"#/definitions/ClusterConfig","description":"Cluster membership. Needs `experimental`."},"experimental":{"type":"boolean","description":"Allow features that workerd runs only with `--experimental`, and pass that flag in the generated command lines.","default":false}},"additionalProperties":false,"description":"Parts of workerd's config that the proxy DSL does not describe, written with workerd.capnp's names. Services and sockets here are added to config.capnp as written; their names must differ from the generated ones."},"Service":{"type":"object","properties":{"name":{"type":"string","description":"Unique name that sockets, bindings and other services refer to."},"worker":{"$ref":"#/definitions/Worker","description":"A worker."},"network":{"$ref":"#/definitions/Network","description":"Access to a network; fetch() connects to the URL's host."},"external":{"$ref":"#/definitions/ExternalServer","description":"One server that receives every request sent to this service."},"disk":{"$ref":"#/definitions/DiskDirectory","description":"A directory on disk served over HTTP GET (and PUT when writable)."},"bucket":{"$ref":"#/definitions/ClusterBucket","description":"Objects served over workerd's bucket API. Experimental."},"assets":{"$ref":"#/definitions/AssetsService","description":"Static assets served as Cloudflare serves a worker's assets. Experimental."},"cache":{"$ref":"#/definitions/CacheDirectory","description":"The backend of the Cache API, with entries stored on disk. Experimental."}},"required":["name"],"additionalProperties":false,"description":"A named service. Set exactly one of the service kinds."},"Worker":{"type":"object","properties":{"modules":{"type":"array","items":{"$ref":"#/definitions/Worker_Module"},"description":"ES modules and other modules; the first is the main module."},"serviceWorkerScript":{"$ref":"#/definitions/TextOrFile","description":"One script that registers handlers with `addEventListener()`."},"inherit":{"type":"string","description":"Not supported: workerd 1.20261123.1 crashes at start with an inherited worker."},"compatibilityDate":{"type":"string","description":"Compatibility date, `YYYY-MM-DD`."},"compatibilityFlags":{"type":"array","items":{"type":"string"},"description":"Compatibility flags, such as `nodejs_compat`."},"bindings":{"type":"array","items":{"$ref":"#/definitions/Worker_Binding"},"description":"Bindings, delivered to the worker in `env`."},"globalOutbound":{"$ref":"#/definitions/ServiceDesignator","description":"Service that plain `fetch()` calls go to. workerd's default is `internet`."},"cacheApiOutbound":{"$ref":"#/definitions/ServiceDesignator","description":"Service that the Cache API (`caches.default`, `caches.open()`) goes to."},"durableObjectNamespaces":{"type":"array","items":{"$ref":"#/definitions/Worker_DurableObjectNamespace"},"description":"Durable Object classes that this worker exports."},"durableObjectUniqueKeyModifier":{"type":"string","description":"Not supported by workerd 1.20261123.1 (\"not implemented yet\")."},"durableObjectStorage":{"$ref":"#/definitions/Worker_DurableObjectStorage","description":"Where the worker's Durable Objects store their data. Set exactly one member."},"moduleFallback":{"type":"string","description":"Address of a service that resolves imports the worker's modules do not provide."},"tails":{"type":"array","items":{"$ref":"#/definitions/ServiceDesignator"},"description":"Tail workers that receive this worker's events."},"streamingTails":{"type":"array","items":{"$ref":"#/definitions/ServiceDesignator"},"description":"Streaming tail workers that receive this worker's events."},"containerEngine":{"$ref":"#/definitions/Worker_ContainerEngine","description":"Container engine for Durable Objects with containers. Set exactly one member."},"accessBlobHeader":{"type":"string","description":"Header that carries Cloudflare Access metadata in local development."},"accessBindingService":{"$ref":"#/definitions/ServiceDesignator","description":"Service that resolves `ctx.access.getIdentity()` in local development."},"workflowsEngine":{"$ref":"#/definitions/WorkflowsEngine","description":"Service that runs the Workflows defined in this worker."}},"additionalProperties":false,"description":"A worker. Set exactly one of `modules` and `serviceWorkerScript`."},"Worker_Module":{"type":"object","properties":{"name":{"type":"string","description":"Name (or path) by which other modules import it."},"esModule":{"$ref":"#/definitions/TextOrFile","description":"An ES module."},"commonJsModule":{"$ref":"#/definitions/TextOrFile","description":"A CommonJS module that uses `require()`."},"text":{"$ref":"#/definitions/TextOrFile","description":"Text; importing it gives a string."},"data":{"$ref":"#/definitions/DataValue","description":"Bytes; importing them gives an ArrayBuffer."},"wasm":{"$ref":"#/definitions/DataValue","description":"A compiled WebAssembly module; importing it gives a `WebAssembly.Module`."},"json":{"$ref":"#/definitions/TextOrFile","description":"JSON text; importing it gives the parsed value."},"pythonModule":{"$ref":"#/definitions/TextOrFile","description":"Not supported: Python workers download their runtime from the internet at start."},"bundled":{"type":"string","description":"A module that workerd ships, such as `/workerd/kv.js`. Experimental."},"namedExports":{"type":"array","items":{"type":"string"},"description":"Named exports of a CommonJS module."}},"required":["name"],"additionalProperties":false,"description":"A module of a worker. Set exactly one content member."},"TextOrFile":{"anyOf":[{"type":"string"},{"$ref":"#/definitions/EmbedFile"}],"description":"Text that may also come from a file."},"EmbedFile":{"type":"object","properties":{"embed":{"type":"string","description":"Path of the file, relative to the config file's directory."}},"required":["embed"],"additionalProperties":false,"description":"The content of a file, read when the config is compiled. The path is relative to the config file. The file is copied into the output tree, where config.capnp refers to it with `embed` and config.bin contains its bytes."},"DataValue":{"anyOf":[{"$ref":"#/definitions/EmbedFile"},{"type":"object","properties":{"base64":{"type":"string"}},"required":["base64"],"additionalProperties":false}],"description":"Binary data: a file's bytes, or base64 text."},"Worker_Binding":{"type":"object","properties":{"name":{"type":"string","description":"Name of the binding in `env`."},"parameter":{"$ref":"#/definitions/Worker_Binding_Parameter","description":"Not supported: a parameter is filled in by an inheriting worker, which this workerd cannot run."},"text":{"$ref":"#/definitions/TextOrFile","description":"A string."},"data":{"$ref":"#/definitions/DataValue","description":"An ArrayBuffer."},"json":{"$ref":"#/definitions/TextOrFile","description":"A value parsed from JSON text."},"wasmModule":{"$ref":"#/definitions/DataValue","description":"A WebAssembly module, for service-worker syntax only."},"cryptoKey":{"$ref":"#/definitions/Worker_Binding_CryptoKey","description":"A WebCrypto CryptoKey."},"service":{"$ref":"#/definitions/ServiceDesignator","description":"Another service, called with `env.NAME.fetch()` or RPC."},"durableObjectClass":{"$ref":"#/definitions/ServiceDesignator","description":"A Durable Object class, without a storage namespace."},"durableObjectNamespace":{"anyOf":[{"type":"string"},{"$ref":"#/definitions/Worker_Binding_DurableObjectNamespaceDesignator"}],"description":"A Durable Object namespace; a string is the class name in the same worker."},"kvNamespace":{"$ref":"#/definitions/ServiceDesignator","description":"A KV namespace implemented by the named service."},"r2Bucket":{"$ref":"#/definitions/ServiceDesignator","description":"An R2 bucket implemented by the named service."},"wrapped":{"$ref":"#/definitions/Worker_Binding_WrappedBinding","description":"Inner bindings wrapped by an extension module."},"queue":{"$ref":"#/definitions/ServiceDesignator","description":"A queue implemented by the named service."},"fromEnvironment":{"type":"string","description":"The value of an environment variable of the workerd process, or null when unset."},"analyticsEngine":{"$ref":"#/definitions/ServiceDesignator","description":"Analytics Engine events sent to the named service. Experimental."},"hyperdrive":{"$ref":"#/definitions/Worker_Binding_Hyperdrive","description":"A Hyperdrive binding for a Postgres database."},"unsafeEval":{"$ref":"#/definitions/Void","description":"The UnsafeEval API. Experimental."},"memoryCache":{"$ref":"#/definitions/Worker_Binding_MemoryCache","description":"An in-memory cache shared within the process. Experimental."},"workerLoader":{"$ref":"#/definitions/Worker_Binding_WorkerLoader","description":"A loader of workers from code given at run time. Experimental."},"workerdDebugPort":{"$ref":"#/definitions/Void","description":"Connections to other workerd instances' debug ports."}},"required":["name"],"additionalProperties":false,"description":"A binding: a value or a resource in the worker's `env`. Set exactly one kind."},"Worker_Binding_Parameter":{"type":"object","properties":{"type":{"$ref":"#/definitions/Worker_Binding_Type","description":"Expected type."},"optional":{"type":"boolean","description":"Whether an inheriting worker may leave it out."}},"additionalProperties":false,"description":"A parameter binding."},"Worker_Binding_Type":{"type":"object","properties":{"text":{"$ref":"#/definitions/Void"},"data":{"$ref":"#/definitions/Void"},"json":{"$ref":"#/definitions/Void"},"wasm":{"$ref":"#/definitions/Void"},"cryptoKey":{"type":"array","items":{"$ref":"#/definitions/Worker_Binding_CryptoKey_Usage"}},"service":{"$ref":"#/definitions/Void"},"durableObjectNamespace":{"$ref":"#/definitions/Void"},"kvNamespace":{"$ref":"#/definitions/Void"},"r2Bucket":{"$ref":"#/definitions/Void"},"queue":{"$ref":"#/definitions/Void"},"analyticsEngine":{"$ref":"#/definitions/Void"},"hyperdrive":{"$ref":"#/definitions/Void"},"durableObjectClass":{"$ref":"#/definitions/Void"},"workerdDebugPort":{"$ref":"#/definitions/Void"}},"additionalProperties":false,"description":"Type of a parameter binding. Set exactly one member."},"Void":{"type":"boolean","const":true,"description":"A Void union member: set it to `true` to select it."},"Worker_Binding_CryptoKey_Usage":{"type":"string","enum":["encrypt","decrypt","sign","verify","deriveKey","deriveBits","wrapKey","unwrapKey"],"description":"Operations a CryptoKey may be used for."},"Worker_Binding_CryptoKey":{"type":"object","properties":{"raw":{"$ref":"#/definitions/DataValue","description":"Raw key bytes."},"hex":{"$ref":"#/definitions/TextOrFile","description":"Raw key bytes as hexadecimal text."},"base64":{"$ref":"#/definitions/TextOrFile","description":"Raw key bytes as base64 text."},"pkcs8":{"$ref":"#/definitions/TextOrFile","description":"A private key in PEM-encoded PKCS#8."},"spki":{"$ref":"#/definitions/TextOrFile","description":"A public key in PEM-encoded SPKI."},"jwk":{"$ref":"#/definitions/TextOrFile","description":"A key as JWK JSON text."},"algorithm":{"$ref":"#/definitions/Worker_Binding_CryptoKey_Algorithm","description":"The `algorithm` argument. Set exactly one member."},"extractable":{"type":"boolean","description":"Whether the worker may export the key material.","default":false},"usages":{"type":"array","items":{"$ref":"#/definitions/Worker_Binding_CryptoKey_Usage"},"description":"Allowed operations."}},"additionalProperties":false,"description":"Arguments of `crypto.subtle.importKey()`. Set exactly one key format."},"Worker_Binding_CryptoKey_Algorithm":{"type":"object","properties":{"name":{"type":"string","description":"An algorithm name such as `HMAC` or `AES-GCM`."},"json":{"type":"string","description":"An algorithm object as JSON text."}},"additionalProperties":false,"description":"The `algorithm` argument: a name or a JSON object."},"ServiceDesignator":{"anyOf":[{"type":"string"},{"$ref":"#/definitions/ServiceDesignator_Struct"}],"description":"A reference to a service: its name, or an object that also selects an entrypoint and the value of `ctx.props`."},"ServiceDesignator_Struct":{"type":"object","properties":{"name":{"type":"string","description":"Name of the service."},"entrypoint":{"type":"string","description":"Named export of the target worker to call instead of the default export."},"props":{"$ref":"#/definitions/ServiceDesignator_Props","description":"Value of `ctx.props` in the target worker. Set exactly one member."}},"required":["name"],"additionalProperties":false,"description":"A service reference with options."},"ServiceDesignator_Props":{"type":"object","properties":{"empty":{"$ref":"#/definitions/Void","description":"An empty object (the default)."},"json":{"type":"string","description":"A JSON-encoded value."}},"additionalProperties":false,"description":"`ctx.props`: an empty object or a JSON value."},"Worker_Binding_DurableObjectNamespaceDesignator":{"type":"object","properties":{"className":{"type":"string","description":"Exported class name."},"serviceName":{"type":"string","description":"Service of the worker that exports the class; this worker when absent."}},"required":["className"],"additionalProperties":false,"description":"A Durable Object namespace of this or another worker."},"Worker_Binding_WrappedBinding":{"type":"object","properties":{"moduleName":{"type":"string","description":"Internal module, provided by an extension, that wraps the bindings."},"entrypoint":{"type":"string","description":"Exported function that builds the binding.","default":"default"},"innerBindings":{"type":"array","items":{"$ref":"#/definitions/Worker_Binding"},"description":"Bindings passed to that function."}},"required":["moduleName"],"additionalProperties":false,"description":"Bindings wrapped by a function of an internal module."},"Worker_Binding_Hyperdrive":{"type":"object","properties":{"designator":{"$ref":"#/definitions/ServiceDesignator","description":"Service that connects to the database."},"database":{"type":"string"},"user":{"type":"string"},"password":{"type":"string"},"scheme":{"type":"string"}},"additionalProperties":false,"description":"A Hyperdrive binding."},"Worker_Binding_MemoryCache":{"type":"object","properties":{"id":{"type":"string","description":"Identifier of the cache; bindings with the same id share it."},"limits":{"$ref":"#/definitions/Worker_Binding_MemoryCacheLimits","description":"Size limits of the cache."}},"additionalProperties":false,"description":"An in-memory cache binding."},"Worker_Binding_MemoryCacheLimits":{"type":"object","properties":{"maxKeys":{"type":"integer","minimum":0},"maxValueSize":{"type":"integer","description":"Bytes.","minimum":0},"maxTotalValueSize":{"type":"integer","description":"Bytes.","minimum":0}},"additionalProperties":false,"description":"Size limits of an in-memory cache."},"Worker_Binding_WorkerLoader":{"type":"object","properties":{"id":{"type":"string","description":"Identifier shared by bindings that share loaded workers."}},"additionalProperties":false,"description":"A worker loader binding."},"Worker_DurableObjectNamespace":{"type":"object","properties":{"className":{"type":"string","description":"Exported class name."},"uniqueKey":{"type":"string","description":"Stable secret from which object ids are derived; losing it loses access to stored objects."},"ephemeralLocal":{"$ref":"#/definitions/Void","description":"Objects without storage, addressed by any string. Experimental."},"preventEviction":{"type":"boolean","description":"Keep objects in memory instead of evicting them when idle."},"enableSql":{"type":"boolean","description":"Allow the `storage.sql` API."},"container":{"$ref":"#/definitions/Worker_DurableObjectNamespace_ContainerOptions","description":"A container attached to each object."}},"required":["className"],"additionalProperties":false,"description":"A Durable Object class of this worker. Set `uniqueKey` or `ephemeralLocal`."},"Worker_DurableObjectNamespace_ContainerOptions":{"type":"object","properties":{"imageName":{"type":"string","description":"Default image."},"privileges":{"$ref":"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges","description":"Docker HostConfig privileges, passed through unchecked."},"images":{"type":"array","items":{"$ref":"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_NamedImage"},"description":"Images offered to the object as `ctx.container.images`."}},"additionalProperties":false,"description":"A Durable Object's container."},"Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges":{"type":"object","properties":{"capabilities":{"type":"array","items":{"type":"string"},"description":"Docker `CapAdd` values."},"devices":{"type":"array","items":{"$ref":"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges_Device"},"description":"Docker `Devices` values."},"securityOpt":{"type":"array","items":{"type":"string"},"description":"Docker `SecurityOpt` values."}},"additionalProperties":false},"Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges_Device":{"type":"object","properties":{"pathOnHost":{"type":"string"},"pathInContainer":{"type":"string"},"cgroupPermissions":{"type":"string"}},"additionalProperties":false},"Worker_DurableObjectNamespace_ContainerOptions_NamedImage":{"type":"object","properties":{"name":{"type":"string"},"image":{"type":"string"}},"additionalProperties":false},"Worker_DurableObjectStorage":{"type":"object","properties":{"none":{"$ref":"#/definitions/Void","description":"No storage; only allowed without namespaces or with ephemeral ones."},"inMemory":{"$ref":"#/definitions/Void","description":"In memory, lost when the process exits."},"localDisk":{"type":"string","description":"In the directory of the named `disk` service, which must be writable."}},"additionalProperties":false,"description":"Storage of Durable Objects. Set exactly one member."},"Worker_ContainerEngine":{"type":"object","properties":{"none":{"$ref":"#/definitions/Void","description":"No engine."},"localDocker":{"$ref":"#/definitions/Worker_DockerConfiguration","description":"The local Docker daemon."}},"additionalProperties":false,"description":"The container engine. Set exactly one member."},"Worker_DockerConfiguration":{"type":"object","properties":{"socketPath":{"type":"string","description":"Path of the Docker socket."},"containerEgressInterceptorImage":{"type":"string","description":"Image of the sidecar that routes containers' outbound traffic through workerd."},"sessionId":{"type":"string","description":"Session name that scopes the Docker resources workerd creates."}},"additionalProperties":false},"WorkflowsEngine":{"type":"object","properties":{"actorClass":{"$ref":"#/definitions/ServiceDesignator","description":"Durable Object class that runs the Workflows."},"workflows":{"type":"array","items":{"$ref":"#/definitions/WorkflowsEngine_Workflow"},"description":"Workflows that get a binding in `ctx.exports`."}},"additionalProperties":false,"description":"The engine that runs the Workflows of a worker."},"WorkflowsEngine_Workflow":{"type":"object","properties":{"className":{"type":"string","description":"Name of the class that extends `WorkflowEntrypoint`."},"name":{"type":"string","description":"Name of the Workflow."},"bindingService":{"$ref":"#/definitions/ServiceDesignator","description":"Service that implements the Workflows API for the binding."}},"additionalProperties":false,"description":"One Workflow of a worker."},"Network":{"type":"object","properties":{"allow":{"type":"array","items":{"type":"string"},"description":"CIDR ranges or `public`, `private`, `local`, `network`, `unix`, `unix-abstract`. workerd's default is `[\"public\"]`."},"deny":{"type":"array","items":{"type":"string"},"description":"Ranges refused even when `allow` contains them."},"tlsOptions":{"$ref":"#/definitions/TlsOptions","description":"TLS for https fetches; without it they fail."}},"additionalProperties":false,"description":"Access to a network, limited by address ranges."},"TlsOptions":{"type":"object","properties":{"keypair":{"$ref":"#/definitions/TlsOptions_Keypair","description":"Private key and certificate chain; required on a server."},"requireClientCerts":{"type":"boolean","description":"Reject clients without a certificate from a trusted CA.","default":false},"trustBrowserCas":{"type":"boolean","description":"Trust the CAs that browsers trust.","default":false},"trustedCertificates":{"type":"array","items":{"$ref":"#/definitions/TextOrFile"},"description":"Additional trusted CA certificates in PEM."},"minVersion":{"type":"string","enum":["goodDefault","ssl3","tls1Dot0","tls1Dot1","tls1Dot2","tls1Dot3"],"description":"Minimum TLS version.","default":"goodDefault"},"cipherList":{"type":"string","description":"OpenSSL cipher list."}},"additionalProperties":false,"description":"TLS options of a client or a server."},"TlsOptions_Keypair":{"type":"object","properties":{"privateKey":{"$ref":"#/definitions/TextOrFile","description":"Private key in PEM, usually `{ embed: \"key.pem\" }`."},"certificateChain":{"$ref":"#/definitions/TextOrFile","description":"Certificate chain in PEM, leaf first."}},"required":["privateKey","certificateChain"],"additionalProperties":false,"description":"A private key and its certificate chain."},"ExternalServer":{"type":"object","properties":{"address":{"type":"string","description":"`HOST:PORT`, `[IPv6]:PORT` or `unix:/path`. Without it, it is given with `--external-addr`."},"http":{"$ref":"#/definitions/HttpOptions","description":"Plain HTTP."},"https":{"$ref":"#/definitions/ExternalServer_Https","description":"HTTPS."},"tcp":{"$ref":"#/definitions/ExternalServer_Tcp","description":"Raw TCP, for `connect()` only."}},"additionalProperties":false,"description":"A server that receives every request sent to the service. Set at most one protocol; plain HTTP without one."},"HttpOptions":{"type":"object","properties":{"style":{"type":"string","enum":["host","proxy"],"description":"`host`: ordinary HTTP; `proxy`: forward-proxy requests with a full URL.","default":"host"},"forwardedProtoHeader":{"type":"string","description":"Header whose value (`http` or `https`) sets the scheme of the request URL. Trust it only behind a proxy."},"cfBlobHeader":{"type":"string","description":"Header that carries `request.cf` as JSON. Trust it only behind a proxy."},"injectRequestHeaders":{"type":"array","items":{"$ref":"#/definitions/HttpOptions_Header"},"description":"Headers set on every request, replacing any of the same name."},"injectResponseHeaders":{"type":"array","items":{"$ref":"#/definitions/HttpOptions_Header"},"description":"Headers set on every response, replacing any of the same name."},"capnpConnectHost":{"type":"string","description":"Host that a CONNECT request names to open a Cap'n Proto RPC connection."}},"additionalProperties":false,"description":"HTTP options of a socket or a server."},"HttpOptions_Header":{"type":"object","properties":{"name":{"type":"string","description":"Header name, case-insensitive."},"value":{"type":"string","description":"Value; without it the header is removed."}},"required":["name"],"additionalProperties":false,"description":"A header to inject."},"ExternalServer_Https":{"type":"object","properties":{"options":{"$ref":"#/definitions/HttpOptions","description":"HTTP options."},"tlsOptions":{"$ref":"#/definitions/TlsOptions","description":"TLS options, such as `trustedCertificates` for a private CA."},"certificateHost":{"type":"string","description":"Host name that the server's certificate must be valid for; also sent as SNI."}},"additionalProperties":false,"description":"HTTPS to an external server."},"ExternalServer_Tcp":{"type":"object","properties":{"tlsOptions":{"$ref":"#/definitions/TlsOptions","description":"TLS options; TLS is used when they are present."},"certificateHost":{"type":"string","description":"Host name that the server's certificate must be valid for."}},"additionalProperties":false,"description":"Raw TCP, optionally with TLS, to an external server."},"DiskDirectory":{"type":"object","properties":{"path":{"type":"string","description":"Directory path; relative paths start at workerd's working directory."},"writable":{"type":"boolean","description":"Accept PUT requests that write files.","default":false},"allowDotfiles":{"type":"boolean","description":"Serve names that start with `.`.","default":false}},"additionalProperties":false,"description":"A directory served over HTTP."},"ClusterBucket":{"type":"object","properties":{"path":{"type":"string","description":"Directory of the objects: `/`-separated names, none `.` or `..`."},"localDisk":{"type":"string","description":"Outside a cluster, the name of a writable `disk` service that stores the objects."},"minPartSize":{"type":"integer","description":"Minimum size of a multipart upload's parts except the last, in bytes.","minimum":0,"default":5242880}},"additionalProperties":false,"description":"A bucket of objects; see ClusterBucket in workerd.capnp. Experimental."},"AssetsService":{"type":"object","properties":{"path":{"type":"string","description":"Directory of the assets, relative to workerd's working directory."},"config":{"$ref":"#/definitions/TextOrFile","description":"Assets options as JSON text, as in wrangler's `assets`."},"userWorker":{"$ref":"#/definitions/ServiceDesignator","description":"The worker that receives requests that are not for an asset."},"compatibilityDate":{"type":"string","description":"Compatibility date that selects the assets behaviour when there is no user worker."},"compatibilityFlags":{"type":"array","items":{"type":"string"},"description":"Compatibility flags that select the assets behaviour when there is no user worker."}},"additionalProperties":false,"description":"Static assets; see AssetsService in workerd.capnp. Experimental."},"CacheDirectory":{"type":"object","properties":{"path":{"type":"string","description":"Directory of the entries, relative to workerd's working directory."}},"additionalProperties":false,"description":"The Cache API's storage. Experimental."},"Socket":{"type":"object","properties":{"name":{"type":"string","description":"Unique name, also used by `--socket-addr NAME=ADDR` and `--socket-fd NAME=FD`."},"address":{"type":"string","description":"Address to listen on: `*:80`, `127.0.0.1:8080`, `[::1]:8080` or `unix:/path`. Without it, the address is given on the command line."},"http":{"$ref":"#/definitions/HttpOptions","description":"Serve plain HTTP."},"https":{"$ref":"#/definitions/Socket_Https","description":"Serve HTTPS."},"tcp":{"$ref":"#/definitions/Socket_Tcp","description":"Hand raw TCP connections to the service's `connect()` handler."},"udp":{"$ref":"#/definitions/Socket_Udp","description":"Hand UDP datagrams to the service's `connect()` handler."},"service":{"$ref":"#/definitions/ServiceDesignator","description":"Service that receives the socket's requests or connections."}},"required":["name","service"],"additionalProperties":false,"description":"A listening socket. Set exactly one of `http`, `https`, `tcp` and `udp`."},"Socket_Https":{"type":"object","properties":{"options":{"$ref":"#/definitions/HttpOptions","description":"HTTP options."},"tlsOptions":{"$ref":"#/definitions/TlsOptions","description":"TLS options; `keypair` is required on a server socket."}},"additionalProperties":false,"description":"HTTPS on a socket."},"Socket_Tcp":{"type":"object","properties":{"tlsOptions":{"$ref":"#/definitions/TlsOptions","description":"TLS for accepted connections, if any."},"tlsMode":{"type":"string","enum":["implicit","startTls"],"description":"When TLS starts: at once (`implicit`) or when the handler calls `startTls()`.","default":"implicit"}},"additionalProperties":false,"description":"Raw TCP on a socket."},"Socket_Udp":{"type":"object","properties":{"idleTimeoutMs":{"type":"integer","description":"Milliseconds without a datagram after which a peer's flow ends.","minimum":0,"default":30000},"maxPendingBytes":{"type":"integer","description":"Bytes of datagrams queued per flow before further datagrams are dropped.","minimum":0,"default":262144}},"additionalProperties":false,"description":"UDP on a socket."},"Extension":{"type":"object","properties":{"modules":{"type":"array","items":{"$ref":"#/definitions/Extension_Module"},"description":"The extension's modules."}},"additionalProperties":false,"description":"Modules that every worker can import."},"Extension_Module":{"type":"object","properties":{"name":{"type":"string","description":"Module name, a URL with a scheme other than `file:`, e.g. `my-extension:api`."},"internal":{"type":"boolean","description":"Importable only by other extension modules.","default":false},"esModule":{"$ref":"#/definitions/TextOrFile","description":"Source of the ES module."}},"required":["name"],"additionalProperties":false,"description":"A module of an extension."},"LoggingOptions":{"type":"object","properties":{"structuredLogging":{"type":"boolean","description":"Write logs as JSON lines.","default":false},"stdoutPrefix":{"type":"string","description":"Prefix of lines written to process.stdout. workerd's default is `stdout: `."},"stderrPrefix":{"type":"string","description":"Prefix of lines written to process.stderr. workerd's default is `stderr: `."}},"additionalProperties":false,"description":"Log format and the prefixes of the console streams."},"TracingOptions":{"type":"object","properties":{"otlp":{"$ref":"#/definitions/ServiceDesignator","description":"Service that receives spans as OTLP/HTTP protobuf POSTs to `/v1/traces`."}},"additionalProperties":false,"description":"Where spans are exported."},"ClusterConfig":{"type":"object","properties":{"bucket":{"type":"string","description":"Bucket that holds the cluster's state: `s3://bucket/prefix` or `gs://bucket/prefix`."},"bucketOptions":{"type":"array","items":{"type":"string"},"description":"`key=value` settings of an `s3://` bucket, such as `aws_region=auto`."},"address":{"type":"string","description":"`HOST:PORT` on which this instance listens for the other instances."},"advertise":{"type":"string","description":"`HOST:PORT` at which the other instances reach this one."},"key":{"$ref":"#/definitions/TextOrFile","description":"Secret shared by the cluster's instances, at least 32 bytes."},"unsafePublicAddress":{"type":"boolean","description":"Allow a public IP address as `address` or `advertise`.","default":false},"stopTimeoutMs":{"type":"integer","description":"Milliseconds from SIGTERM to exit.","minimum":0,"default":8000},"unsafeTimeDivisor":{"type":"integer","description":"Divisor of the cluster's waiting times, for tests only.","minimum":1,"default":1}},"additionalProperties":false,"description":"Cluster membership; see ClusterConfig in workerd.capnp. Experimental."}},"title":"workerd-compose configuration"};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"$schema":{"type":"string","description":"URL or path of the JSON Schema, so that editors complete JSON and YAML configs."},"compatibilityDate":{"type":"string","description":"Compatibility date of the generated worker, as `YYYY-MM-DD`. It must not be in the future and not newer than the workerd binary supports.","pattern":"^\\d{4}-\\d{2}-\\d{2}$"},"sockets":{"type":"array","items":{"$ref":"#/definitions/SocketConfig"},"description":"Listening sockets. Each becomes a socket in config.capnp and, when systemd activates it, a `ListenStream=` line of the socket unit.","minItems":1},"upstreams":{"type":"array","items":{"$ref":"#/definitions/UpstreamConfig"},"description":"Servers that requests are forwarded to."},"routes":{"type":"array","items":{"$ref":"#/definitions/RouteConfig"},"description":"Routes from a request's host name (and optionally a path prefix) to an upstream. An exact host name beats a wildcard, a longer wildcard suffix beats a shorter one, and on the chosen host the longest matching path prefix wins."},"outbound":{"$ref":"#/definitions/OutboundConfig","description":"How the worker reaches its upstreams.","default":{"mode":"external"}},"unmatched":{"$ref":"#/definitions/UnmatchedConfig","description":"The response to a request that no route takes."},"forwarded":{"$ref":"#/definitions/ForwardedConfig","description":"The forwarding headers the upstream receives, and which peers may pass on their own. By default workerd is the edge: `X-Forwarded-For`, `X-Forwarded-Host` and `X-Forwarded-Proto` are replaced with what it saw.","default":{}},"networks":{"type":"array","items":{"$ref":"#/definitions/NetworkConfig"},"description":"Rootless Podman networks, each emitted as a Quadlet `.network` file."},"deployment":{"$ref":"#/definitions/DeploymentConfig","description":"How workerd is installed and started."},"workers":{"type":"array","items":{"$ref":"#/definitions/UserWorkerConfig"},"description":"The user's own workers, which routes can send requests to."},"workerd":{"$ref":"#/definitions/WorkerdRawConfig","description":"workerd's own config, written as in workerd.capnp: services and sockets added next to the generated ones, extensions, V8 flags and logging."}},"required":["compatibilityDate","sockets","upstreams","routes","deployment"],"additionalProperties":false,"description":"One workerd deployment: where it listens, what it proxies to and how it runs.","definitions":{"SocketConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the socket in config.capnp and in workerd's `--socket-fd NAME=FD`.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"port":{"type":"integer","description":"TCP port to listen on.","minimum":1,"maximum":65535},"address":{"type":"string","description":"IP address to listen on. Without it the socket listens on every address, IPv4 and IPv6 (dual-stack). An IPv6 address is written without brackets."},"activation":{"type":"string","enum":["systemd","workerd"],"description":"The side that opens the socket. `systemd`: a socket unit listens and hands the socket to workerd as a file descriptor, so workerd needs no privilege to bind it and starts on the first connection. `workerd`: workerd binds the address itself, which only the `systemd` target allows, on ports from 1024.","default":"systemd"},"upstream":{"type":"string","description":"Name of an upstream (from `upstreams`) that receives every request of this socket, whatever its host. The socket then points at the upstream's `external` service directly and no JavaScript runs, which roughly doubles the requests per second. That path adds no forwarding headers and cannot rewrite the Host header, so it requires `forwarded.xForwardedFor`, `xForwardedHost`, `xForwardedProto` and `forwarded` switched off, the `external` outbound, and an upstream with an address and no `hostHeader`. Forwarding headers that the client sent reach the upstream unchanged, so use it only where the upstream ignores them or trusts every client. Without it, requests go through the routes."}},"required":["name","port"],"additionalProperties":false,"description":"A listening socket of workerd."},"UpstreamConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the upstream, used by routes. It also names the upstream's service and binding in config.capnp.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"address":{"type":"string","description":"`HOST:PORT` to connect to, e.g. `whoami.example.com:80`, `10.89.0.10:8080` or `[fd00::10]:80`. Without it, the address is derived from `container`: its IP address for `systemd-nsenter` deployments, otherwise its name, and the container's port. With a container, the address must name that container (or its `ip`) and its port."},"container":{"$ref":"#/definitions/UpstreamContainerConfig","description":"The rootless Podman container that serves this upstream, emitted as a Quadlet `.container` file."},"passThrough":{"type":"boolean","description":"Forward each request to the host and port the client asked for, over plain HTTP through the `network` outbound, instead of to a fixed address. The client then picks the destination, so this needs `outbound.mode: \"network\"` with an `allow` list of CIDR ranges only. A pass-through upstream has neither `address` nor `container`.","default":false},"hostHeader":{"type":"string","description":"Host header of the forwarded requests, as `NAME` or `NAME:PORT`. Without it the upstream receives the host the client requested (lower case, IDN in punycode, port kept). Only for `outbound.mode: \"external\"`, because a `network` outbound connects to the host of the request URL, which is the upstream's address."},"https":{"$ref":"#/definitions/UpstreamHttpsConfig","description":"Connect to the upstream over HTTPS instead of plain HTTP."}},"required":["name"],"additionalProperties":false,"description":"A server that the proxy forwards requests to."},"UpstreamContainerConfig":{"type":"object","properties":{"image":{"type":"string","description":"Container image, e.g. `docker.io/traefik/whoami`, or a Quadlet `.image` or `.build` unit (Podman 4.8 and 5.2 or later).","pattern":"^[!-~]+$"},"name":{"type":"string","description":"Container name. Other containers on the same network resolve it through Podman's DNS, so it is the host name that the proxy connects to. Defaults to the upstream's name.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"network":{"type":"string","description":"Name of the network (from `networks`) that the container joins."},"ip":{"type":"string","description":"Fixed IPv4 address of the container on its network. Needed when workerd runs outside Podman (`systemd-nsenter`), where Podman's DNS does not answer."},"port":{"type":"integer","description":"TCP port the container serves HTTP on.","minimum":1,"maximum":65535,"default":80}},"required":["image","network"],"additionalProperties":false,"description":"A container that serves an upstream."},"UpstreamHttpsConfig":{"type":"object","properties":{"certificateHost":{"type":"string","description":"Host name that the upstream's certificate must be valid for; workerd also sends it as SNI. It defaults to the host of the upstream's address when that is a name, and is required when the address is an IP address."},"trustedCertificates":{"type":"array","items":{"type":"string"},"description":"CA certificates to trust for this upstream, such as a private CA or the upstream's self-signed certificate. Each entry is either PEM text (starting with `-----BEGIN CERTIFICATE-----`) or the path of a PEM file relative to the config file. Files are read at build time.","default":[]},"trustBrowserCas":{"type":"boolean","description":"Whether the CAs that web browsers trust are trusted too. Set it to `false` to accept only `trustedCertificates`.","default":true}},"additionalProperties":false,"description":"TLS settings of an upstream reached over HTTPS."},"RouteConfig":{"type":"object","properties":{"host":{"type":"string","description":"Host name to match, e.g. `whoami.example.com`, or a wildcard such as `*.example.com`, which matches names with one or more labels before `.example.com` (`a.example.com`, `a.b.example.com`) but never `example.com` itself. Matching ignores case and a trailing dot, and an IDN name matches its punycode form. The port of the request is ignored."},"pathPrefix":{"type":"string","description":"Path prefix such as `/api`: the route takes `/api` and every path below `/api/` on its host, but not `/apix`. Matching is case-sensitive, on the percent-encoded path with `.` and `..` segments resolved. The upstream receives the full path; the prefix is not removed. Without a prefix the route takes every path of its host that no prefix route takes."},"upstream":{"type":"string","description":"Name of the upstream (from `upstreams`) that receives the request. Set exactly one of `upstream` and `worker`."},"worker":{"type":"string","description":"Name of the user's worker (from `workers`) that receives the request instead of an upstream."}},"required":["host"],"additionalProperties":false,"description":"A route from a request's host name, and optionally a path prefix, to an upstream."},"OutboundConfig":{"anyOf":[{"$ref":"#/definitions/ExternalOutboundConfig"},{"$ref":"#/definitions/NetworkOutboundConfig"}],"description":"How the worker reaches upstreams: one `external` service and binding per upstream, or one `network` service used as the worker's global outbound."},"ExternalOutboundConfig":{"type":"object","properties":{"mode":{"type":"string","const":"external"}},"required":["mode"],"additionalProperties":false,"description":"One `external` service per upstream, each bound to the worker."},"NetworkOutboundConfig":{"type":"object","properties":{"mode":{"type":"string","const":"network"},"allow":{"type":"array","items":{"type":"string"},"description":"Destinations the network service may connect to: CIDR ranges such as `10.89.0.0/24`, or workerd's names `public`, `private`, `local`, `network`. With a `passThrough` upstream it must list CIDR ranges only, none of them `/0`, because the client picks the destination. Cover IPv6 too (e.g. `fd00::/64`) when a destination's name may resolve to IPv6.","minItems":1},"deny":{"type":"array","items":{"type":"string"},"description":"Destinations refused even when `allow` contains them."}},"required":["mode","allow"],"additionalProperties":false,"description":"A `network` service set as the worker's `globalOutbound`: the worker forwards with `fetch()`, and the connection goes to whatever the upstream's host name resolves to, within `allow`."},"UnmatchedConfig":{"type":"object","properties":{"status":{"type":"number","enum":[404,421],"description":"HTTP status: 404 (Not Found) or 421 (Misdirected Request).","default":404}},"additionalProperties":false,"description":"The answer to a request whose host matches no route."},"ForwardedConfig":{"type":"object","properties":{"trustedProxies":{"type":"array","items":{"type":"string"},"description":"CIDR ranges (IPv4 and IPv6) of proxies in front of workerd. A request from such a peer keeps its forwarding headers: workerd appends the peer's address to `X-Forwarded-For` and to `Forwarded`, and keeps `X-Forwarded-Host` and `X-Forwarded-Proto` when the peer sent them. An IPv4 client of a dual-stack socket (`::ffff:a.b.c.d`) matches the IPv4 ranges.","default":[]},"xForwardedFor":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-For` with the client's IP address. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedHost":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-Host` with the host (and port) the client requested. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedProto":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-Proto` with the scheme of the client's request. When off, the header is removed from requests of untrusted peers.","default":true},"forwarded":{"type":"boolean","description":"Whether the upstream receives the standard `Forwarded` header (RFC 7239) with `for`, `host` and `proto`, an IPv6 client written as `for=\"[2001:db8::1]\"`. When off, the header is removed from requests of untrusted peers.","default":false}},"additionalProperties":false,"description":"Forwarding headers and the peers trusted to send their own."},"NetworkConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the network. The file is `NAME.network` and Podman names the network `NAME`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"internal":{"type":"boolean","description":"Whether containers on the network are cut off from other networks.","default":true},"subnet":{"type":"string","description":"Subnet in CIDR form, e.g. `10.89.0.0/24`. Pin it when containers have fixed addresses."}},"required":["name"],"additionalProperties":false,"description":"A rootless Podman network, emitted as a Quadlet `.network` file."},"DeploymentConfig":{"type":"object","properties":{"target":{"enum":["quadlet","systemd-nsenter","systemd"]}},"required":["target"],"allOf":[{"if":{"properties":{"target":{"type":"string","const":"quadlet"}}},"then":{"$ref":"#/definitions/QuadletDeploymentConfig"}},{"if":{"properties":{"target":{"type":"string","const":"systemd-nsenter"}}},"then":{"$ref":"#/definitions/SystemdNsenterDeploymentConfig"}},{"if":{"properties":{"target":{"type":"string","const":"systemd"}}},"then":{"$ref":"#/definitions/SystemdDeploymentConfig"}}],"description":"How workerd is installed and started."},"QuadletDeploymentConfig":{"type":"object","properties":{"target":{"type":"string","const":"quadlet"},"image":{"type":"string","description":"Container image whose entrypoint is the workerd binary, e.g. `localhost/workerd`.","pattern":"^[!-~]+$"},"network":{"type":"string","description":"Name of the network (from `networks`) that the workerd container joins."},"directory":{"type":"string","description":"Host directory that holds config.capnp and the worker modules, mounted read-only into the container. It may start with `%h`, the user's home directory.","default":"%h/workerd"},"unitName":{"type":"string","description":"Base name of the units: `NAME.socket` activates `NAME.container`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"},"podmanVersion":{"type":"string","description":"Podman release that runs the Quadlet files, as `MAJOR.MINOR`. A Quadlet key that this release does not know is an error.","pattern":"^\\d+\\.\\d+(\\.\\d+)?$","default":"5.4"}},"required":["target","image","network"],"additionalProperties":false,"description":"workerd in a rootless Podman container, described by Quadlet user units: `workerd.socket` and `workerd.container`."},"SystemdNsenterDeploymentConfig":{"type":"object","properties":{"target":{"type":"string","const":"systemd-nsenter"},"user":{"type":"string","description":"The user that runs rootless Podman; workerd runs as this user.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"uid":{"type":"integer","description":"Numeric id of `user`. It locates the user's runtime directory `/run/user/UID`, where Podman keeps the files that point to its namespaces.","minimum":1},"group":{"type":"string","description":"Group that workerd runs as. Defaults to `user`.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"directory":{"type":"string","description":"Directory that holds config.capnp, the worker modules and the start script.","default":"/var/srv/workerd"},"workerdPath":{"type":"string","description":"Path of the workerd binary on the host.","default":"/usr/local/bin/workerd"},"unitName":{"type":"string","description":"Base name of the system units: `NAME.socket` activates `NAME.service`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"},"podmanVersion":{"type":"string","description":"Podman release that runs the upstreams' Quadlet files, as `MAJOR.MINOR`. A Quadlet key that this release does not know is an error.","pattern":"^\\d+\\.\\d+(\\.\\d+)?$","default":"5.4"},"hardening":{"$ref":"#/definitions/HardeningConfig","description":"Changes to the service's sandboxing. The default is the set that nsenter still works with: the strict set with `ProtectHome=read-only`, `RestrictNamespaces=user net`, `PrivateNetwork=yes` and no `PrivateUsers=`."}},"required":["target","user","uid"],"additionalProperties":false,"description":"workerd from the host file system as a system service that runs as the rootless Podman user, inside that user's Podman network namespace (entered with nsenter), so it reaches containers by their IP addresses."},"HardeningConfig":{"type":"object","properties":{"set":{"type":"object","additionalProperties":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"description":"Directives to add or replace, e.g. `{ \"MemoryMax\": \"512M\", \"ReadOnlyPaths\": [\"/srv/a\", \"/srv/b\"] }`. A list writes one line per item and replaces every line of that directive in the default set. Values are literal text: a `%` is written as `%%`, so systemd expands no specifier."},"remove":{"type":"array","items":{"type":"string"},"description":"Directives of the default set to leave out, e.g. `[\"PrivateUsers\"]`."}},"additionalProperties":false,"description":"Changes to the sandboxing directives of a system service's `[Service]` section. Directives that stop workerd from working are rejected, such as `MemoryDenyWriteExecute=yes` (V8 compiles code at run time) or `Type=notify` (workerd never reports that it is ready)."},"SystemdDeploymentConfig":{"type":"object","properties":{"target":{"type":"string","const":"systemd"},"user":{"type":"string","description":"User that workerd runs as. Without it, systemd allocates an unprivileged user for each run (`DynamicUser=yes`), which owns no files.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"group":{"type":"string","description":"Group that workerd runs as, only together with `user`. Defaults to the user's primary group.","pattern":"^[a-z_][a-z0-9_-]*\\$?$"},"directory":{"type":"string","description":"Directory of config.capnp and the worker modules.","default":"/etc/workerd"},"workerdPath":{"type":"string","description":"Path of the workerd binary on the host.","default":"/usr/local/bin/workerd"},"unitName":{"type":"string","description":"Base name of the system units: `NAME.socket` activates `NAME.service`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","default":"workerd"},"instances":{"type":"integer","description":"Number of workerd processes that serve the same sockets. With more than one, the units become templates, `NAME@.socket` and `NAME@.service`, started as `NAME@1.socket` … `NAME@N.socket`. Each instance's socket unit opens its own listening sockets with `ReusePort=yes`, so the kernel spreads new connections over the instances. Every socket must then be opened by systemd.","minimum":1,"maximum":64,"default":1},"hardening":{"$ref":"#/definitions/HardeningConfig","description":"Changes to the service's sandboxing. The default is the strict set: no capabilities, a read-only file system, private /tmp, devices and users, a system call filter, and IP traffic only to the upstreams' addresses."}},"required":["target"],"additionalProperties":false,"description":"workerd from the host file system as a hardened system service that reaches its upstreams directly by IP address."},"UserWorkerConfig":{"type":"object","properties":{"name":{"type":"string","description":"Name of the worker, used by routes. It also names the worker's service and the proxy's binding to it, so it must differ from every upstream's.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"main":{"type":"string","description":"Entry module, relative to the config file, e.g. `src/api.ts`. TypeScript and JavaScript are bundled; `cloudflare:` and `node:` imports are left to workerd. Its default export handles the requests."},"compatibilityDate":{"type":"string","description":"Compatibility date of the worker, `YYYY-MM-DD`. Defaults to the config's `compatibilityDate`.","pattern":"^\\d{4}-\\d{2}-\\d{2}$"},"compatibilityFlags":{"type":"array","items":{"type":"string"},"description":"Compatibility flags, such as `nodejs_compat`."},"bindings":{"type":"array","items":{"$ref":"#/definitions/Worker_Binding"},"description":"Bindings of the worker, written as in workerd.capnp."}},"required":["name","main"],"additionalProperties":false,"description":"A worker written by the user. Its entry module and everything it imports are bundled with esbuild into one ES module, which the output tree contains and config.capnp embeds. Routes send requests to it by name."},"Worker_Binding":{"type":"object","properties":{"name":{"type":"string","description":"Name of the binding in `env`."},"parameter":{"$ref":"#/definitions/Worker_Binding_Parameter","description":"Not supported: a parameter is filled in by an inheriting worker, which this workerd cannot run."},"text":{"$ref":"#/definitions/TextOrFile","description":"A string."},"data":{"$ref":"#/definitions/DataValue","description":"An ArrayBuffer."},"json":{"$ref":"#/definitions/TextOrFile","description":"A value parsed from JSON text."},"wasmModule":{"$ref":"#/definitions/DataValue","description":"A WebAssembly module, for service-worker syntax only."},"cryptoKey":{"$ref":"#/definitions/Worker_Binding_CryptoKey","description":"A WebCrypto CryptoKey."},"service":{"$ref":"#/definitions/ServiceDesignator","description":"Another service, called with `env.NAME.fetch()` or RPC."},"durableObjectClass":{"$ref":"#/definitions/ServiceDesignator","description":"A Durable Object class, without a storage namespace."},"durableObjectNamespace":{"anyOf":[{"type":"string"},{"$ref":"#/definitions/Worker_Binding_DurableObjectNamespaceDesignator"}],"description":"A Durable Object namespace; a string is the class name in the same worker."},"kvNamespace":{"$ref":"#/definitions/ServiceDesignator","description":"A KV namespace implemented by the named service."},"r2Bucket":{"$ref":"#/definitions/ServiceDesignator","description":"An R2 bucket implemented by the named service."},"wrapped":{"$ref":"#/definitions/Worker_Binding_WrappedBinding","description":"Inner bindings wrapped by an extension module."},"queue":{"$ref":"#/definitions/ServiceDesignator","description":"A queue implemented by the named service."},"fromEnvironment":{"type":"string","description":"The value of an environment variable of the workerd process, or null when unset."},"analyticsEngine":{"$ref":"#/definitions/ServiceDesignator","description":"Analytics Engine events sent to the named service. Experimental."},"hyperdrive":{"$ref":"#/definitions/Worker_Binding_Hyperdrive","description":"A Hyperdrive binding for a Postgres database."},"unsafeEval":{"$ref":"#/definitions/Void","description":"The UnsafeEval API. Experimental."},"memoryCache":{"$ref":"#/definitions/Worker_Binding_MemoryCache","description":"An in-memory cache shared within the process. Experimental."},"workerLoader":{"$ref":"#/definitions/Worker_Binding_WorkerLoader","description":"A loader of workers from code given at run time. Experimental."},"workerdDebugPort":{"$ref":"#/definitions/Void","description":"Connections to other workerd instances' debug ports."}},"required":["name"],"additionalProperties":false,"description":"A binding: a value or a resource in the worker's `env`. Set exactly one kind."},"Worker_Binding_Parameter":{"type":"object","properties":{"type":{"$ref":"#/definitions/Worker_Binding_Type","description":"Expected type."},"optional":{"type":"boolean","description":"Whether an inheriting worker may leave it out."}},"additionalProperties":false,"description":"A parameter binding."},"Worker_Binding_Type":{"type":"object","properties":{"text":{"$ref":"#/definitions/Void"},"data":{"$ref":"#/definitions/Void"},"json":{"$ref":"#/definitions/Void"},"wasm":{"$ref":"#/definitions/Void"},"cryptoKey":{"type":"array","items":{"$ref":"#/definitions/Worker_Binding_CryptoKey_Usage"}},"service":{"$ref":"#/definitions/Void"},"durableObjectNamespace":{"$ref":"#/definitions/Void"},"kvNamespace":{"$ref":"#/definitions/Void"},"r2Bucket":{"$ref":"#/definitions/Void"},"queue":{"$ref":"#/definitions/Void"},"analyticsEngine":{"$ref":"#/definitions/Void"},"hyperdrive":{"$ref":"#/definitions/Void"},"durableObjectClass":{"$ref":"#/definitions/Void"},"workerdDebugPort":{"$ref":"#/definitions/Void"}},"additionalProperties":false,"description":"Type of a parameter binding. Set exactly one member."},"Void":{"type":"boolean","const":true,"description":"A Void union member: set it to `true` to select it."},"Worker_Binding_CryptoKey_Usage":{"type":"string","enum":["encrypt","decrypt","sign","verify","deriveKey","deriveBits","wrapKey","unwrapKey"],"description":"Operations a CryptoKey may be used for."},"TextOrFile":{"anyOf":[{"type":"string"},{"$ref":"#/definitions/EmbedFile"}],"description":"Text that may also come from a file."},"EmbedFile":{"type":"object","properties":{"embed":{"type":"string","description":"Path of the file, relative to the config file's directory."}},"required":["embed"],"additionalProperties":false,"description":"The content of a file, read when the config is compiled. The path is relative to the config file. The file is copied into the output tree, where config.capnp refers to it with `embed` and config.bin contains its bytes."},"DataValue":{"anyOf":[{"$ref":"#/definitions/EmbedFile"},{"type":"object","properties":{"base64":{"type":"string"}},"required":["base64"],"additionalProperties":false}],"description":"Binary data: a file's bytes, or base64 text."},"Worker_Binding_CryptoKey":{"type":"object","properties":{"raw":{"$ref":"#/definitions/DataValue","description":"Raw key bytes."},"hex":{"$ref":"#/definitions/TextOrFile","description":"Raw key bytes as hexadecimal text."},"base64":{"$ref":"#/definitions/TextOrFile","description":"Raw key bytes as base64 text."},"pkcs8":{"$ref":"#/definitions/TextOrFile","description":"A private key in PEM-encoded PKCS#8."},"spki":{"$ref":"#/definitions/TextOrFile","description":"A public key in PEM-encoded SPKI."},"jwk":{"$ref":"#/definitions/TextOrFile","description":"A key as JWK JSON text."},"algorithm":{"$ref":"#/definitions/Worker_Binding_CryptoKey_Algorithm","description":"The `algorithm` argument. Set exactly one member."},"extractable":{"type":"boolean","description":"Whether the worker may export the key material.","default":false},"usages":{"type":"array","items":{"$ref":"#/definitions/Worker_Binding_CryptoKey_Usage"},"description":"Allowed operations."}},"additionalProperties":false,"description":"Arguments of `crypto.subtle.importKey()`. Set exactly one key format."},"Worker_Binding_CryptoKey_Algorithm":{"type":"object","properties":{"name":{"type":"string","description":"An algorithm name such as `HMAC` or `AES-GCM`."},"json":{"type":"string","description":"An algorithm object as JSON text."}},"additionalProperties":false,"description":"The `algorithm` argument: a name or a JSON object."},"ServiceDesignator":{"anyOf":[{"type":"string"},{"$ref":"#/definitions/ServiceDesignator_Struct"}],"description":"A reference to a service: its name, or an object that also selects an entrypoint and the value of `ctx.props`."},"ServiceDesignator_Struct":{"type":"object","properties":{"name":{"type":"string","description":"Name of the service."},"entrypoint":{"type":"string","description":"Named export of the target worker to call instead of the default export."},"props":{"$ref":"#/definitions/ServiceDesignator_Props","description":"Value of `ctx.props` in the target worker. Set exactly one member."}},"required":["name"],"additionalProperties":false,"description":"A service reference with options."},"ServiceDesignator_Props":{"type":"object","properties":{"empty":{"$ref":"#/definitions/Void","description":"An empty object (the default)."},"json":{"type":"string","description":"A JSON-encoded value."}},"additionalProperties":false,"description":"`ctx.props`: an empty object or a JSON value."},"Worker_Binding_DurableObjectNamespaceDesignator":{"type":"object","properties":{"className":{"type":"string","description":"Exported class name."},"serviceName":{"type":"string","description":"Service of the worker that exports the class; this worker when absent."}},"required":["className"],"additionalProperties":false,"description":"A Durable Object namespace of this or another worker."},"Worker_Binding_WrappedBinding":{"type":"object","properties":{"moduleName":{"type":"string","description":"Internal module, provided by an extension, that wraps the bindings."},"entrypoint":{"type":"string","description":"Exported function that builds the binding.","default":"default"},"innerBindings":{"type":"array","items":{"$ref":"#/definitions/Worker_Binding"},"description":"Bindings passed to that function."}},"required":["moduleName"],"additionalProperties":false,"description":"Bindings wrapped by a function of an internal module."},"Worker_Binding_Hyperdrive":{"type":"object","properties":{"designator":{"$ref":"#/definitions/ServiceDesignator","description":"Service that connects to the database."},"database":{"type":"string"},"user":{"type":"string"},"password":{"type":"string"},"scheme":{"type":"string"}},"additionalProperties":false,"description":"A Hyperdrive binding."},"Worker_Binding_MemoryCache":{"type":"object","properties":{"id":{"type":"string","description":"Identifier of the cache; bindings with the same id share it."},"limits":{"$ref":"#/definitions/Worker_Binding_MemoryCacheLimits","description":"Size limits of the cache."}},"additionalProperties":false,"description":"An in-memory cache binding."},"Worker_Binding_MemoryCacheLimits":{"type":"object","properties":{"maxKeys":{"type":"integer","minimum":0},"maxValueSize":{"type":"integer","description":"Bytes.","minimum":0},"maxTotalValueSize":{"type":"integer","description":"Bytes.","minimum":0}},"additionalProperties":false,"description":"Size limits of an in-memory cache."},"Worker_Binding_WorkerLoader":{"type":"object","properties":{"id":{"type":"string","description":"Identifier shared by bindings that share loaded workers."}},"additionalProperties":false,"description":"A worker loader binding."},"WorkerdRawConfig":{"type":"object","properties":{"services":{"type":"array","items":{"$ref":"#/definitions/Service"},"description":"Services added next to the generated proxy, upstream and outbound services."},"sockets":{"type":"array","items":{"$ref":"#/definitions/Socket"},"description":"Sockets added next to the ones that `sockets` generates."},"extensions":{"type":"array","items":{"$ref":"#/definitions/Extension"},"description":"Extensions: modules that every worker can import."},"v8Flags":{"type":"array","items":{"type":"string"},"description":"Flags passed to V8."},"autogates":{"type":"array","items":{"type":"string"},"description":"workerd's internal feature gates to enable."},"logging":{"$ref":"#/definitions/LoggingOptions","description":"Log format and console prefixes."},"tracing":{"$ref":"#/definitions/TracingOptions","description":"Where spans of worker invocations are exported."},"cluster":{"$ref":"#/definitions/ClusterConfig","description":"Cluster membership. Needs `experimental`."},"experimental":{"type":"boolean","description":"Allow features that workerd runs only with `--experimental`, and pass that flag in the generated command lines.","default":false}},"additionalProperties":false,"description":"Parts of workerd's config that the proxy DSL does not describe, written with workerd.capnp's names. Services and sockets here are added to config.capnp as written; their names must differ from the generated ones."},"Service":{"type":"object","properties":{"name":{"type":"string","description":"Unique name that sockets, bindings and other services refer to."},"worker":{"$ref":"#/definitions/Worker","description":"A worker."},"network":{"$ref":"#/definitions/Network","description":"Access to a network; fetch() connects to the URL's host."},"external":{"$ref":"#/definitions/ExternalServer","description":"One server that receives every request sent to this service."},"disk":{"$ref":"#/definitions/DiskDirectory","description":"A directory on disk served over HTTP GET (and PUT when writable)."},"bucket":{"$ref":"#/definitions/ClusterBucket","description":"Objects served over workerd's bucket API. Experimental."},"assets":{"$ref":"#/definitions/AssetsService","description":"Static assets served as Cloudflare serves a worker's assets. Experimental."},"cache":{"$ref":"#/definitions/CacheDirectory","description":"The backend of the Cache API, with entries stored on disk. Experimental."}},"required":["name"],"additionalProperties":false,"description":"A named service. Set exactly one of the service kinds."},"Worker":{"type":"object","properties":{"modules":{"type":"array","items":{"$ref":"#/definitions/Worker_Module"},"description":"ES modules and other modules; the first is the main module."},"serviceWorkerScript":{"$ref":"#/definitions/TextOrFile","description":"One script that registers handlers with `addEventListener()`."},"inherit":{"type":"string","description":"Not supported: workerd 1.20261123.1 crashes at start with an inherited worker."},"compatibilityDate":{"type":"string","description":"Compatibility date, `YYYY-MM-DD`."},"compatibilityFlags":{"type":"array","items":{"type":"string"},"description":"Compatibility flags, such as `nodejs_compat`."},"bindings":{"type":"array","items":{"$ref":"#/definitions/Worker_Binding"},"description":"Bindings, delivered to the worker in `env`."},"globalOutbound":{"$ref":"#/definitions/ServiceDesignator","description":"Service that plain `fetch()` calls go to. workerd's default is `internet`."},"cacheApiOutbound":{"$ref":"#/definitions/ServiceDesignator","description":"Service that the Cache API (`caches.default`, `caches.open()`) goes to."},"durableObjectNamespaces":{"type":"array","items":{"$ref":"#/definitions/Worker_DurableObjectNamespace"},"description":"Durable Object classes that this worker exports."},"durableObjectUniqueKeyModifier":{"type":"string","description":"Not supported by workerd 1.20261123.1 (\"not implemented yet\")."},"durableObjectStorage":{"$ref":"#/definitions/Worker_DurableObjectStorage","description":"Where the worker's Durable Objects store their data. Set exactly one member."},"moduleFallback":{"type":"string","description":"Address of a service that resolves imports the worker's modules do not provide."},"tails":{"type":"array","items":{"$ref":"#/definitions/ServiceDesignator"},"description":"Tail workers that receive this worker's events."},"streamingTails":{"type":"array","items":{"$ref":"#/definitions/ServiceDesignator"},"description":"Streaming tail workers that receive this worker's events."},"containerEngine":{"$ref":"#/definitions/Worker_ContainerEngine","description":"Container engine for Durable Objects with containers. Set exactly one member."},"accessBlobHeader":{"type":"string","description":"Header that carries Cloudflare Access metadata in local development."},"accessBindingService":{"$ref":"#/definitions/ServiceDesignator","description":"Service that resolves `ctx.access.getIdentity()` in local development."},"workflowsEngine":{"$ref":"#/definitions/WorkflowsEngine","description":"Service that runs the Workflows defined in this worker."}},"additionalProperties":false,"description":"A worker. Set exactly one of `modules` and `serviceWorkerScript`."},"Worker_Module":{"type":"object","properties":{"name":{"type":"string","description":"Name (or path) by which other modules import it."},"esModule":{"$ref":"#/definitions/TextOrFile","description":"An ES module."},"commonJsModule":{"$ref":"#/definitions/TextOrFile","description":"A CommonJS module that uses `require()`."},"text":{"$ref":"#/definitions/TextOrFile","description":"Text; importing it gives a string."},"data":{"$ref":"#/definitions/DataValue","description":"Bytes; importing them gives an ArrayBuffer."},"wasm":{"$ref":"#/definitions/DataValue","description":"A compiled WebAssembly module; importing it gives a `WebAssembly.Module`."},"json":{"$ref":"#/definitions/TextOrFile","description":"JSON text; importing it gives the parsed value."},"pythonModule":{"$ref":"#/definitions/TextOrFile","description":"Not supported: Python workers download their runtime from the internet at start."},"bundled":{"type":"string","description":"A module that workerd ships, such as `/workerd/kv.js`. Experimental."},"namedExports":{"type":"array","items":{"type":"string"},"description":"Named exports of a CommonJS module."}},"required":["name"],"additionalProperties":false,"description":"A module of a worker. Set exactly one content member."},"Worker_DurableObjectNamespace":{"type":"object","properties":{"className":{"type":"string","description":"Exported class name."},"uniqueKey":{"type":"string","description":"Stable secret from which object ids are derived; losing it loses access to stored objects."},"ephemeralLocal":{"$ref":"#/definitions/Void","description":"Objects without storage, addressed by any string. Experimental."},"preventEviction":{"type":"boolean","description":"Keep objects in memory instead of evicting them when idle."},"enableSql":{"type":"boolean","description":"Allow the `storage.sql` API."},"container":{"$ref":"#/definitions/Worker_DurableObjectNamespace_ContainerOptions","description":"A container attached to each object."}},"required":["className"],"additionalProperties":false,"description":"A Durable Object class of this worker. Set `uniqueKey` or `ephemeralLocal`."},"Worker_DurableObjectNamespace_ContainerOptions":{"type":"object","properties":{"imageName":{"type":"string","description":"Default image."},"privileges":{"$ref":"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges","description":"Docker HostConfig privileges, passed through unchecked."},"images":{"type":"array","items":{"$ref":"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_NamedImage"},"description":"Images offered to the object as `ctx.container.images`."}},"additionalProperties":false,"description":"A Durable Object's container."},"Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges":{"type":"object","properties":{"capabilities":{"type":"array","items":{"type":"string"},"description":"Docker `CapAdd` values."},"devices":{"type":"array","items":{"$ref":"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges_Device"},"description":"Docker `Devices` values."},"securityOpt":{"type":"array","items":{"type":"string"},"description":"Docker `SecurityOpt` values."}},"additionalProperties":false},"Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges_Device":{"type":"object","properties":{"pathOnHost":{"type":"string"},"pathInContainer":{"type":"string"},"cgroupPermissions":{"type":"string"}},"additionalProperties":false},"Worker_DurableObjectNamespace_ContainerOptions_NamedImage":{"type":"object","properties":{"name":{"type":"string"},"image":{"type":"string"}},"additionalProperties":false},"Worker_DurableObjectStorage":{"type":"object","properties":{"none":{"$ref":"#/definitions/Void","description":"No storage; only allowed without namespaces or with ephemeral ones."},"inMemory":{"$ref":"#/definitions/Void","description":"In memory, lost when the process exits."},"localDisk":{"type":"string","description":"In the directory of the named `disk` service, which must be writable."}},"additionalProperties":false,"description":"Storage of Durable Objects. Set exactly one member."},"Worker_ContainerEngine":{"type":"object","properties":{"none":{"$ref":"#/definitions/Void","description":"No engine."},"localDocker":{"$ref":"#/definitions/Worker_DockerConfiguration","description":"The local Docker daemon."}},"additionalProperties":false,"description":"The container engine. Set exactly one member."},"Worker_DockerConfiguration":{"type":"object","properties":{"socketPath":{"type":"string","description":"Path of the Docker socket."},"containerEgressInterceptorImage":{"type":"string","description":"Image of the sidecar that routes containers' outbound traffic through workerd."},"sessionId":{"type":"string","description":"Session name that scopes the Docker resources workerd creates."}},"additionalProperties":false},"WorkflowsEngine":{"type":"object","properties":{"actorClass":{"$ref":"#/definitions/ServiceDesignator","description":"Durable Object class that runs the Workflows."},"workflows":{"type":"array","items":{"$ref":"#/definitions/WorkflowsEngine_Workflow"},"description":"Workflows that get a binding in `ctx.exports`."}},"additionalProperties":false,"description":"The engine that runs the Workflows of a worker."},"WorkflowsEngine_Workflow":{"type":"object","properties":{"className":{"type":"string","description":"Name of the class that extends `WorkflowEntrypoint`."},"name":{"type":"string","description":"Name of the Workflow."},"bindingService":{"$ref":"#/definitions/ServiceDesignator","description":"Service that implements the Workflows API for the binding."}},"additionalProperties":false,"description":"One Workflow of a worker."},"Network":{"type":"object","properties":{"allow":{"type":"array","items":{"type":"string"},"description":"CIDR ranges or `public`, `private`, `local`, `network`, `unix`, `unix-abstract`. workerd's default is `[\"public\"]`."},"deny":{"type":"array","items":{"type":"string"},"description":"Ranges refused even when `allow` contains them."},"tlsOptions":{"$ref":"#/definitions/TlsOptions","description":"TLS for https fetches; without it they fail."}},"additionalProperties":false,"description":"Access to a network, limited by address ranges."},"TlsOptions":{"type":"object","properties":{"keypair":{"$ref":"#/definitions/TlsOptions_Keypair","description":"Private key and certificate chain; required on a server."},"requireClientCerts":{"type":"boolean","description":"Reject clients without a certificate from a trusted CA.","default":false},"trustBrowserCas":{"type":"boolean","description":"Trust the CAs that browsers trust.","default":false},"trustedCertificates":{"type":"array","items":{"$ref":"#/definitions/TextOrFile"},"description":"Additional trusted CA certificates in PEM."},"minVersion":{"type":"string","enum":["goodDefault","ssl3","tls1Dot0","tls1Dot1","tls1Dot2","tls1Dot3"],"description":"Minimum TLS version.","default":"goodDefault"},"cipherList":{"type":"string","description":"OpenSSL cipher list."}},"additionalProperties":false,"description":"TLS options of a client or a server."},"TlsOptions_Keypair":{"type":"object","properties":{"privateKey":{"$ref":"#/definitions/TextOrFile","description":"Private key in PEM, usually `{ embed: \"key.pem\" }`."},"certificateChain":{"$ref":"#/definitions/TextOrFile","description":"Certificate chain in PEM, leaf first."}},"required":["privateKey","certificateChain"],"additionalProperties":false,"description":"A private key and its certificate chain."},"ExternalServer":{"type":"object","properties":{"address":{"type":"string","description":"`HOST:PORT`, `[IPv6]:PORT` or `unix:/path`. Without it, it is given with `--external-addr`."},"http":{"$ref":"#/definitions/HttpOptions","description":"Plain HTTP."},"https":{"$ref":"#/definitions/ExternalServer_Https","description":"HTTPS."},"tcp":{"$ref":"#/definitions/ExternalServer_Tcp","description":"Raw TCP, for `connect()` only."}},"additionalProperties":false,"description":"A server that receives every request sent to the service. Set at most one protocol; plain HTTP without one."},"HttpOptions":{"type":"object","properties":{"style":{"type":"string","enum":["host","proxy"],"description":"`host`: ordinary HTTP; `proxy`: forward-proxy requests with a full URL.","default":"host"},"forwardedProtoHeader":{"type":"string","description":"Header whose value (`http` or `https`) sets the scheme of the request URL. Trust it only behind a proxy."},"cfBlobHeader":{"type":"string","description":"Header that carries `request.cf` as JSON. Trust it only behind a proxy."},"injectRequestHeaders":{"type":"array","items":{"$ref":"#/definitions/HttpOptions_Header"},"description":"Headers set on every request, replacing any of the same name."},"injectResponseHeaders":{"type":"array","items":{"$ref":"#/definitions/HttpOptions_Header"},"description":"Headers set on every response, replacing any of the same name."},"capnpConnectHost":{"type":"string","description":"Host that a CONNECT request names to open a Cap'n Proto RPC connection."}},"additionalProperties":false,"description":"HTTP options of a socket or a server."},"HttpOptions_Header":{"type":"object","properties":{"name":{"type":"string","description":"Header name, case-insensitive."},"value":{"type":"string","description":"Value; without it the header is removed."}},"required":["name"],"additionalProperties":false,"description":"A header to inject."},"ExternalServer_Https":{"type":"object","properties":{"options":{"$ref":"#/definitions/HttpOptions","description":"HTTP options."},"tlsOptions":{"$ref":"#/definitions/TlsOptions","description":"TLS options, such as `trustedCertificates` for a private CA."},"certificateHost":{"type":"string","description":"Host name that the server's certificate must be valid for; also sent as SNI."}},"additionalProperties":false,"description":"HTTPS to an external server."},"ExternalServer_Tcp":{"type":"object","properties":{"tlsOptions":{"$ref":"#/definitions/TlsOptions","description":"TLS options; TLS is used when they are present."},"certificateHost":{"type":"string","description":"Host name that the server's certificate must be valid for."}},"additionalProperties":false,"description":"Raw TCP, optionally with TLS, to an external server."},"DiskDirectory":{"type":"object","properties":{"path":{"type":"string","description":"Directory path; relative paths start at workerd's working directory."},"writable":{"type":"boolean","description":"Accept PUT requests that write files.","default":false},"allowDotfiles":{"type":"boolean","description":"Serve names that start with `.`.","default":false}},"additionalProperties":false,"description":"A directory served over HTTP."},"ClusterBucket":{"type":"object","properties":{"path":{"type":"string","description":"Directory of the objects: `/`-separated names, none `.` or `..`."},"localDisk":{"type":"string","description":"Outside a cluster, the name of a writable `disk` service that stores the objects."},"minPartSize":{"type":"integer","description":"Minimum size of a multipart upload's parts except the last, in bytes.","minimum":0,"default":5242880}},"additionalProperties":false,"description":"A bucket of objects; see ClusterBucket in workerd.capnp. Experimental."},"AssetsService":{"type":"object","properties":{"path":{"type":"string","description":"Directory of the assets, relative to workerd's working directory."},"config":{"$ref":"#/definitions/TextOrFile","description":"Assets options as JSON text, as in wrangler's `assets`."},"userWorker":{"$ref":"#/definitions/ServiceDesignator","description":"The worker that receives requests that are not for an asset."},"compatibilityDate":{"type":"string","description":"Compatibility date that selects the assets behaviour when there is no user worker."},"compatibilityFlags":{"type":"array","items":{"type":"string"},"description":"Compatibility flags that select the assets behaviour when there is no user worker."}},"additionalProperties":false,"description":"Static assets; see AssetsService in workerd.capnp. Experimental."},"CacheDirectory":{"type":"object","properties":{"path":{"type":"string","description":"Directory of the entries, relative to workerd's working directory."}},"additionalProperties":false,"description":"The Cache API's storage. Experimental."},"Socket":{"type":"object","properties":{"name":{"type":"string","description":"Unique name, also used by `--socket-addr NAME=ADDR` and `--socket-fd NAME=FD`."},"address":{"type":"string","description":"Address to listen on: `*:80`, `127.0.0.1:8080`, `[::1]:8080` or `unix:/path`. Without it, the address is given on the command line."},"http":{"$ref":"#/definitions/HttpOptions","description":"Serve plain HTTP."},"https":{"$ref":"#/definitions/Socket_Https","description":"Serve HTTPS."},"tcp":{"$ref":"#/definitions/Socket_Tcp","description":"Hand raw TCP connections to the service's `connect()` handler."},"udp":{"$ref":"#/definitions/Socket_Udp","description":"Hand UDP datagrams to the service's `connect()` handler."},"service":{"$ref":"#/definitions/ServiceDesignator","description":"Service that receives the socket's requests or connections."}},"required":["name","service"],"additionalProperties":false,"description":"A listening socket. Set exactly one of `http`, `https`, `tcp` and `udp`."},"Socket_Https":{"type":"object","properties":{"options":{"$ref":"#/definitions/HttpOptions","description":"HTTP options."},"tlsOptions":{"$ref":"#/definitions/TlsOptions","description":"TLS options; `keypair` is required on a server socket."}},"additionalProperties":false,"description":"HTTPS on a socket."},"Socket_Tcp":{"type":"object","properties":{"tlsOptions":{"$ref":"#/definitions/TlsOptions","description":"TLS for accepted connections, if any."},"tlsMode":{"type":"string","enum":["implicit","startTls"],"description":"When TLS starts: at once (`implicit`) or when the handler calls `startTls()`.","default":"implicit"}},"additionalProperties":false,"description":"Raw TCP on a socket."},"Socket_Udp":{"type":"object","properties":{"idleTimeoutMs":{"type":"integer","description":"Milliseconds without a datagram after which a peer's flow ends.","minimum":0,"default":30000},"maxPendingBytes":{"type":"integer","description":"Bytes of datagrams queued per flow before further datagrams are dropped.","minimum":0,"default":262144}},"additionalProperties":false,"description":"UDP on a socket."},"Extension":{"type":"object","properties":{"modules":{"type":"array","items":{"$ref":"#/definitions/Extension_Module"},"description":"The extension's modules."}},"additionalProperties":false,"description":"Modules that every worker can import."},"Extension_Module":{"type":"object","properties":{"name":{"type":"string","description":"Module name, a URL with a scheme other than `file:`, e.g. `my-extension:api`."},"internal":{"type":"boolean","description":"Importable only by other extension modules.","default":false},"esModule":{"$ref":"#/definitions/TextOrFile","description":"Source of the ES module."}},"required":["name"],"additionalProperties":false,"description":"A module of an extension."},"LoggingOptions":{"type":"object","properties":{"structuredLogging":{"type":"boolean","description":"Write logs as JSON lines.","default":false},"stdoutPrefix":{"type":"string","description":"Prefix of lines written to process.stdout. workerd's default is `stdout: `."},"stderrPrefix":{"type":"string","description":"Prefix of lines written to process.stderr. workerd's default is `stderr: `."}},"additionalProperties":false,"description":"Log format and the prefixes of the console streams."},"TracingOptions":{"type":"object","properties":{"otlp":{"$ref":"#/definitions/ServiceDesignator","description":"Service that receives spans as OTLP/HTTP protobuf POSTs to `/v1/traces`."}},"additionalProperties":false,"description":"Where spans are exported."},"ClusterConfig":{"type":"object","properties":{"bucket":{"type":"string","description":"Bucket that holds the cluster's state: `s3://bucket/prefix` or `gs://bucket/prefix`."},"bucketOptions":{"type":"array","items":{"type":"string"},"description":"`key=value` settings of an `s3://` bucket, such as `aws_region=auto`."},"address":{"type":"string","description":"`HOST:PORT` on which this instance listens for the other instances."},"advertise":{"type":"string","description":"`HOST:PORT` at which the other instances reach this one."},"key":{"$ref":"#/definitions/TextOrFile","description":"Secret shared by the cluster's instances, at least 32 bytes."},"unsafePublicAddress":{"type":"boolean","description":"Allow a public IP address as `address` or `advertise`.","default":false},"stopTimeoutMs":{"type":"integer","description":"Milliseconds from SIGTERM to exit.","minimum":0,"default":8000},"unsafeTimeDivisor":{"type":"integer","description":"Divisor of the cluster's waiting times, for tests only.","minimum":1,"default":1}},"additionalProperties":false,"description":"Cluster membership; see ClusterConfig in workerd.capnp. Experimental."}},"title":"workerd-compose configuration"};
 const schema12 = {"type":"object","properties":{"name":{"type":"string","description":"Name of the socket in config.capnp and in workerd's `--socket-fd NAME=FD`.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"port":{"type":"integer","description":"TCP port to listen on.","minimum":1,"maximum":65535},"address":{"type":"string","description":"IP address to listen on. Without it the socket listens on every address, IPv4 and IPv6 (dual-stack). An IPv6 address is written without brackets."},"activation":{"type":"string","enum":["systemd","workerd"],"description":"The side that opens the socket. `systemd`: a socket unit listens and hands the socket to workerd as a file descriptor, so workerd needs no privilege to bind it and starts on the first connection. `workerd`: workerd binds the address itself, which only the `systemd` target allows, on ports from 1024.","default":"systemd"},"upstream":{"type":"string","description":"Name of an upstream (from `upstreams`) that receives every request of this socket, whatever its host. The socket then points at the upstream's `external` service directly and no JavaScript runs, which roughly doubles the requests per second. That path adds no forwarding headers and cannot rewrite the Host header, so it requires `forwarded.xForwardedFor`, `xForwardedHost`, `xForwardedProto` and `forwarded` switched off, the `external` outbound, and an upstream with an address and no `hostHeader`. Forwarding headers that the client sent reach the upstream unchanged, so use it only where the upstream ignores them or trusts every client. Without it, requests go through the routes."}},"required":["name","port"],"additionalProperties":false,"description":"A listening socket of workerd."};
-const schema16 = {"type":"object","properties":{"host":{"type":"string","description":"Host name to match, e.g. `whoami.example.com`, or a wildcard such as `*.example.com`, which matches names with one or more labels before `.example.com` (`a.example.com`, `a.b.example.com`) but never `example.com` itself. Matching ignores case and a trailing dot, and an IDN name matches its punycode form. The port of the request is ignored."},"pathPrefix":{"type":"string","description":"Path prefix such as `/api`: the route takes `/api` and every path below `/api/` on its host, but not `/apix`. Matching is case-sensitive, on the percent-encoded path with `.` and `..` segments resolved. The upstream receives the full path; the prefix is not removed. Without a prefix the route takes every path of its host that no prefix route takes."},"upstream":{"type":"string","description":"Name of the upstream (from `upstreams`) that receives the request."}},"required":["host","upstream"],"additionalProperties":false,"description":"A route from a request's host name, and optionally a path prefix, to an upstream."};
+const schema16 = {"type":"object","properties":{"host":{"type":"string","description":"Host name to match, e.g. `whoami.example.com`, or a wildcard such as `*.example.com`, which matches names with one or more labels before `.example.com` (`a.example.com`, `a.b.example.com`) but never `example.com` itself. Matching ignores case and a trailing dot, and an IDN name matches its punycode form. The port of the request is ignored."},"pathPrefix":{"type":"string","description":"Path prefix such as `/api`: the route takes `/api` and every path below `/api/` on its host, but not `/apix`. Matching is case-sensitive, on the percent-encoded path with `.` and `..` segments resolved. The upstream receives the full path; the prefix is not removed. Without a prefix the route takes every path of its host that no prefix route takes."},"upstream":{"type":"string","description":"Name of the upstream (from `upstreams`) that receives the request. Set exactly one of `upstream` and `worker`."},"worker":{"type":"string","description":"Name of the user's worker (from `workers`) that receives the request instead of an upstream."}},"required":["host"],"additionalProperties":false,"description":"A route from a request's host name, and optionally a path prefix, to an upstream."};
 const schema20 = {"type":"object","properties":{"status":{"type":"number","enum":[404,421],"description":"HTTP status: 404 (Not Found) or 421 (Misdirected Request).","default":404}},"additionalProperties":false,"description":"The answer to a request whose host matches no route."};
 const schema21 = {"type":"object","properties":{"trustedProxies":{"type":"array","items":{"type":"string"},"description":"CIDR ranges (IPv4 and IPv6) of proxies in front of workerd. A request from such a peer keeps its forwarding headers: workerd appends the peer's address to `X-Forwarded-For` and to `Forwarded`, and keeps `X-Forwarded-Host` and `X-Forwarded-Proto` when the peer sent them. An IPv4 client of a dual-stack socket (`::ffff:a.b.c.d`) matches the IPv4 ranges.","default":[]},"xForwardedFor":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-For` with the client's IP address. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedHost":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-Host` with the host (and port) the client requested. When off, the header is removed from requests of untrusted peers.","default":true},"xForwardedProto":{"type":"boolean","description":"Whether the upstream receives `X-Forwarded-Proto` with the scheme of the client's request. When off, the header is removed from requests of untrusted peers.","default":true},"forwarded":{"type":"boolean","description":"Whether the upstream receives the standard `Forwarded` header (RFC 7239) with `for`, `host` and `proto`, an IPv6 client written as `for=\"[2001:db8::1]\"`. When off, the header is removed from requests of untrusted peers.","default":false}},"additionalProperties":false,"description":"Forwarding headers and the peers trusted to send their own."};
 const schema22 = {"type":"object","properties":{"name":{"type":"string","description":"Name of the network. The file is `NAME.network` and Podman names the network `NAME`.","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"internal":{"type":"boolean","description":"Whether containers on the network are cut off from other networks.","default":true},"subnet":{"type":"string","description":"Subnet in CIDR form, e.g. `10.89.0.0/24`. Pin it when containers have fixed addresses."}},"required":["name"],"additionalProperties":false,"description":"A rootless Podman network, emitted as a Quadlet `.network` file."};
@@ -1711,25 +1711,446 @@ validate15.errors = vErrors;
 return errors === 0;
 }
 
-const schema29 = {"type":"object","properties":{"services":{"type":"array","items":{"$ref":"#/definitions/Service"},"description":"Services added next to the generated proxy, upstream and outbound services."},"sockets":{"type":"array","items":{"$ref":"#/definitions/Socket"},"description":"Sockets added next to the ones that `sockets` generates."},"extensions":{"type":"array","items":{"$ref":"#/definitions/Extension"},"description":"Extensions: modules that every worker can import."},"v8Flags":{"type":"array","items":{"type":"string"},"description":"Flags passed to V8."},"autogates":{"type":"array","items":{"type":"string"},"description":"workerd's internal feature gates to enable."},"logging":{"$ref":"#/definitions/LoggingOptions","description":"Log format and console prefixes."},"tracing":{"$ref":"#/definitions/TracingOptions","description":"Where spans of worker invocations are exported."},"cluster":{"$ref":"#/definitions/ClusterConfig","description":"Cluster membership. Needs `experimental`."},"experimental":{"type":"boolean","description":"Allow features that workerd runs only with `--experimental`, and pass that flag in the generated command lines.","default":false}},"additionalProperties":false,"description":"Parts of workerd's config that the proxy DSL does not describe, written with workerd.capnp's names. Services and sockets here are added to config.capnp as written; their names must differ from the generated ones."};
-const schema102 = {"type":"object","properties":{"structuredLogging":{"type":"boolean","description":"Write logs as JSON lines.","default":false},"stdoutPrefix":{"type":"string","description":"Prefix of lines written to process.stdout. workerd's default is `stdout: `."},"stderrPrefix":{"type":"string","description":"Prefix of lines written to process.stderr. workerd's default is `stderr: `."}},"additionalProperties":false,"description":"Log format and the prefixes of the console streams."};
-const schema30 = {"type":"object","properties":{"name":{"type":"string","description":"Unique name that sockets, bindings and other services refer to."},"worker":{"$ref":"#/definitions/Worker","description":"A worker."},"network":{"$ref":"#/definitions/Network","description":"Access to a network; fetch() connects to the URL's host."},"external":{"$ref":"#/definitions/ExternalServer","description":"One server that receives every request sent to this service."},"disk":{"$ref":"#/definitions/DiskDirectory","description":"A directory on disk served over HTTP GET (and PUT when writable)."},"bucket":{"$ref":"#/definitions/ClusterBucket","description":"Objects served over workerd's bucket API. Experimental."},"assets":{"$ref":"#/definitions/AssetsService","description":"Static assets served as Cloudflare serves a worker's assets. Experimental."},"cache":{"$ref":"#/definitions/CacheDirectory","description":"The backend of the Cache API, with entries stored on disk. Experimental."}},"required":["name"],"additionalProperties":false,"description":"A named service. Set exactly one of the service kinds."};
-const schema92 = {"type":"object","properties":{"path":{"type":"string","description":"Directory path; relative paths start at workerd's working directory."},"writable":{"type":"boolean","description":"Accept PUT requests that write files.","default":false},"allowDotfiles":{"type":"boolean","description":"Serve names that start with `.`.","default":false}},"additionalProperties":false,"description":"A directory served over HTTP."};
-const schema93 = {"type":"object","properties":{"path":{"type":"string","description":"Directory of the objects: `/`-separated names, none `.` or `..`."},"localDisk":{"type":"string","description":"Outside a cluster, the name of a writable `disk` service that stores the objects."},"minPartSize":{"type":"integer","description":"Minimum size of a multipart upload's parts except the last, in bytes.","minimum":0,"default":5242880}},"additionalProperties":false,"description":"A bucket of objects; see ClusterBucket in workerd.capnp. Experimental."};
-const schema95 = {"type":"object","properties":{"path":{"type":"string","description":"Directory of the entries, relative to workerd's working directory."}},"additionalProperties":false,"description":"The Cache API's storage. Experimental."};
-const schema31 = {"type":"object","properties":{"modules":{"type":"array","items":{"$ref":"#/definitions/Worker_Module"},"description":"ES modules and other modules; the first is the main module."},"serviceWorkerScript":{"$ref":"#/definitions/TextOrFile","description":"One script that registers handlers with `addEventListener()`."},"inherit":{"type":"string","description":"Not supported: workerd 1.20261123.1 crashes at start with an inherited worker."},"compatibilityDate":{"type":"string","description":"Compatibility date, `YYYY-MM-DD`."},"compatibilityFlags":{"type":"array","items":{"type":"string"},"description":"Compatibility flags, such as `nodejs_compat`."},"bindings":{"type":"array","items":{"$ref":"#/definitions/Worker_Binding"},"description":"Bindings, delivered to the worker in `env`."},"globalOutbound":{"$ref":"#/definitions/ServiceDesignator","description":"Service that plain `fetch()` calls go to. workerd's default is `internet`."},"cacheApiOutbound":{"$ref":"#/definitions/ServiceDesignator","description":"Service that the Cache API (`caches.default`, `caches.open()`) goes to."},"durableObjectNamespaces":{"type":"array","items":{"$ref":"#/definitions/Worker_DurableObjectNamespace"},"description":"Durable Object classes that this worker exports."},"durableObjectUniqueKeyModifier":{"type":"string","description":"Not supported by workerd 1.20261123.1 (\"not implemented yet\")."},"durableObjectStorage":{"$ref":"#/definitions/Worker_DurableObjectStorage","description":"Where the worker's Durable Objects store their data. Set exactly one member."},"moduleFallback":{"type":"string","description":"Address of a service that resolves imports the worker's modules do not provide."},"tails":{"type":"array","items":{"$ref":"#/definitions/ServiceDesignator"},"description":"Tail workers that receive this worker's events."},"streamingTails":{"type":"array","items":{"$ref":"#/definitions/ServiceDesignator"},"description":"Streaming tail workers that receive this worker's events."},"containerEngine":{"$ref":"#/definitions/Worker_ContainerEngine","description":"Container engine for Durable Objects with containers. Set exactly one member."},"accessBlobHeader":{"type":"string","description":"Header that carries Cloudflare Access metadata in local development."},"accessBindingService":{"$ref":"#/definitions/ServiceDesignator","description":"Service that resolves `ctx.access.getIdentity()` in local development."},"workflowsEngine":{"$ref":"#/definitions/WorkflowsEngine","description":"Service that runs the Workflows defined in this worker."}},"additionalProperties":false,"description":"A worker. Set exactly one of `modules` and `serviceWorkerScript`."};
-const schema32 = {"type":"object","properties":{"name":{"type":"string","description":"Name (or path) by which other modules import it."},"esModule":{"$ref":"#/definitions/TextOrFile","description":"An ES module."},"commonJsModule":{"$ref":"#/definitions/TextOrFile","description":"A CommonJS module that uses `require()`."},"text":{"$ref":"#/definitions/TextOrFile","description":"Text; importing it gives a string."},"data":{"$ref":"#/definitions/DataValue","description":"Bytes; importing them gives an ArrayBuffer."},"wasm":{"$ref":"#/definitions/DataValue","description":"A compiled WebAssembly module; importing it gives a `WebAssembly.Module`."},"json":{"$ref":"#/definitions/TextOrFile","description":"JSON text; importing it gives the parsed value."},"pythonModule":{"$ref":"#/definitions/TextOrFile","description":"Not supported: Python workers download their runtime from the internet at start."},"bundled":{"type":"string","description":"A module that workerd ships, such as `/workerd/kv.js`. Experimental."},"namedExports":{"type":"array","items":{"type":"string"},"description":"Named exports of a CommonJS module."}},"required":["name"],"additionalProperties":false,"description":"A module of a worker. Set exactly one content member."};
-const schema33 = {"anyOf":[{"type":"string"},{"$ref":"#/definitions/EmbedFile"}],"description":"Text that may also come from a file."};
-const schema34 = {"type":"object","properties":{"embed":{"type":"string","description":"Path of the file, relative to the config file's directory."}},"required":["embed"],"additionalProperties":false,"description":"The content of a file, read when the config is compiled. The path is relative to the config file. The file is copied into the output tree, where config.capnp refers to it with `embed` and config.bin contains its bytes."};
+const schema29 = {"type":"object","properties":{"name":{"type":"string","description":"Name of the worker, used by routes. It also names the worker's service and the proxy's binding to it, so it must differ from every upstream's.","pattern":"^[A-Za-z][A-Za-z0-9_-]*$"},"main":{"type":"string","description":"Entry module, relative to the config file, e.g. `src/api.ts`. TypeScript and JavaScript are bundled; `cloudflare:` and `node:` imports are left to workerd. Its default export handles the requests."},"compatibilityDate":{"type":"string","description":"Compatibility date of the worker, `YYYY-MM-DD`. Defaults to the config's `compatibilityDate`.","pattern":"^\\d{4}-\\d{2}-\\d{2}$"},"compatibilityFlags":{"type":"array","items":{"type":"string"},"description":"Compatibility flags, such as `nodejs_compat`."},"bindings":{"type":"array","items":{"$ref":"#/definitions/Worker_Binding"},"description":"Bindings of the worker, written as in workerd.capnp."}},"required":["name","main"],"additionalProperties":false,"description":"A worker written by the user. Its entry module and everything it imports are bundled with esbuild into one ES module, which the output tree contains and config.capnp embeds. Routes send requests to it by name."};
+const schema30 = {"type":"object","properties":{"name":{"type":"string","description":"Name of the binding in `env`."},"parameter":{"$ref":"#/definitions/Worker_Binding_Parameter","description":"Not supported: a parameter is filled in by an inheriting worker, which this workerd cannot run."},"text":{"$ref":"#/definitions/TextOrFile","description":"A string."},"data":{"$ref":"#/definitions/DataValue","description":"An ArrayBuffer."},"json":{"$ref":"#/definitions/TextOrFile","description":"A value parsed from JSON text."},"wasmModule":{"$ref":"#/definitions/DataValue","description":"A WebAssembly module, for service-worker syntax only."},"cryptoKey":{"$ref":"#/definitions/Worker_Binding_CryptoKey","description":"A WebCrypto CryptoKey."},"service":{"$ref":"#/definitions/ServiceDesignator","description":"Another service, called with `env.NAME.fetch()` or RPC."},"durableObjectClass":{"$ref":"#/definitions/ServiceDesignator","description":"A Durable Object class, without a storage namespace."},"durableObjectNamespace":{"anyOf":[{"type":"string"},{"$ref":"#/definitions/Worker_Binding_DurableObjectNamespaceDesignator"}],"description":"A Durable Object namespace; a string is the class name in the same worker."},"kvNamespace":{"$ref":"#/definitions/ServiceDesignator","description":"A KV namespace implemented by the named service."},"r2Bucket":{"$ref":"#/definitions/ServiceDesignator","description":"An R2 bucket implemented by the named service."},"wrapped":{"$ref":"#/definitions/Worker_Binding_WrappedBinding","description":"Inner bindings wrapped by an extension module."},"queue":{"$ref":"#/definitions/ServiceDesignator","description":"A queue implemented by the named service."},"fromEnvironment":{"type":"string","description":"The value of an environment variable of the workerd process, or null when unset."},"analyticsEngine":{"$ref":"#/definitions/ServiceDesignator","description":"Analytics Engine events sent to the named service. Experimental."},"hyperdrive":{"$ref":"#/definitions/Worker_Binding_Hyperdrive","description":"A Hyperdrive binding for a Postgres database."},"unsafeEval":{"$ref":"#/definitions/Void","description":"The UnsafeEval API. Experimental."},"memoryCache":{"$ref":"#/definitions/Worker_Binding_MemoryCache","description":"An in-memory cache shared within the process. Experimental."},"workerLoader":{"$ref":"#/definitions/Worker_Binding_WorkerLoader","description":"A loader of workers from code given at run time. Experimental."},"workerdDebugPort":{"$ref":"#/definitions/Void","description":"Connections to other workerd instances' debug ports."}},"required":["name"],"additionalProperties":false,"description":"A binding: a value or a resource in the worker's `env`. Set exactly one kind."};
+const schema58 = {"type":"object","properties":{"className":{"type":"string","description":"Exported class name."},"serviceName":{"type":"string","description":"Service of the worker that exports the class; this worker when absent."}},"required":["className"],"additionalProperties":false,"description":"A Durable Object namespace of this or another worker."};
+const schema33 = {"type":"boolean","const":true,"description":"A Void union member: set it to `true` to select it."};
+const schema64 = {"type":"object","properties":{"id":{"type":"string","description":"Identifier shared by bindings that share loaded workers."}},"additionalProperties":false,"description":"A worker loader binding."};
+const schema31 = {"type":"object","properties":{"type":{"$ref":"#/definitions/Worker_Binding_Type","description":"Expected type."},"optional":{"type":"boolean","description":"Whether an inheriting worker may leave it out."}},"additionalProperties":false,"description":"A parameter binding."};
+const schema32 = {"type":"object","properties":{"text":{"$ref":"#/definitions/Void"},"data":{"$ref":"#/definitions/Void"},"json":{"$ref":"#/definitions/Void"},"wasm":{"$ref":"#/definitions/Void"},"cryptoKey":{"type":"array","items":{"$ref":"#/definitions/Worker_Binding_CryptoKey_Usage"}},"service":{"$ref":"#/definitions/Void"},"durableObjectNamespace":{"$ref":"#/definitions/Void"},"kvNamespace":{"$ref":"#/definitions/Void"},"r2Bucket":{"$ref":"#/definitions/Void"},"queue":{"$ref":"#/definitions/Void"},"analyticsEngine":{"$ref":"#/definitions/Void"},"hyperdrive":{"$ref":"#/definitions/Void"},"durableObjectClass":{"$ref":"#/definitions/Void"},"workerdDebugPort":{"$ref":"#/definitions/Void"}},"additionalProperties":false,"description":"Type of a parameter binding. Set exactly one member."};
+const schema37 = {"type":"string","enum":["encrypt","decrypt","sign","verify","deriveKey","deriveBits","wrapKey","unwrapKey"],"description":"Operations a CryptoKey may be used for."};
 
-function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(func2.call(schema32.properties, key0))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema32,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.text !== undefined){
+let data0 = data.text;
+if(typeof data0 !== "boolean"){
+const err1 = {instancePath:instancePath+"/text",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.type,parentSchema:schema33,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(true !== data0){
+const err2 = {instancePath:instancePath+"/text",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema33,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.data !== undefined){
+let data1 = data.data;
+if(typeof data1 !== "boolean"){
+const err3 = {instancePath:instancePath+"/data",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.type,parentSchema:schema33,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(true !== data1){
+const err4 = {instancePath:instancePath+"/data",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema33,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.json !== undefined){
+let data2 = data.json;
+if(typeof data2 !== "boolean"){
+const err5 = {instancePath:instancePath+"/json",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.type,parentSchema:schema33,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(true !== data2){
+const err6 = {instancePath:instancePath+"/json",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema33,data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.wasm !== undefined){
+let data3 = data.wasm;
+if(typeof data3 !== "boolean"){
+const err7 = {instancePath:instancePath+"/wasm",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.type,parentSchema:schema33,data:data3};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(true !== data3){
+const err8 = {instancePath:instancePath+"/wasm",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema33,data:data3};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.cryptoKey !== undefined){
+let data4 = data.cryptoKey;
+if(Array.isArray(data4)){
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+let data5 = data4[i0];
+if(typeof data5 !== "string"){
+const err9 = {instancePath:instancePath+"/cryptoKey/" + i0,schemaPath:"#/definitions/Worker_Binding_CryptoKey_Usage/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data:data5};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(!((((((((data5 === "encrypt") || (data5 === "decrypt")) || (data5 === "sign")) || (data5 === "verify")) || (data5 === "deriveKey")) || (data5 === "deriveBits")) || (data5 === "wrapKey")) || (data5 === "unwrapKey"))){
+const err10 = {instancePath:instancePath+"/cryptoKey/" + i0,schemaPath:"#/definitions/Worker_Binding_CryptoKey_Usage/enum",keyword:"enum",params:{allowedValues: schema37.enum},message:"must be equal to one of the allowed values",schema:schema37.enum,parentSchema:schema37,data:data5};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/cryptoKey",schemaPath:"#/properties/cryptoKey/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema32.properties.cryptoKey.type,parentSchema:schema32.properties.cryptoKey,data:data4};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.service !== undefined){
+let data6 = data.service;
+if(typeof data6 !== "boolean"){
+const err12 = {instancePath:instancePath+"/service",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.type,parentSchema:schema33,data:data6};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(true !== data6){
+const err13 = {instancePath:instancePath+"/service",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema33,data:data6};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.durableObjectNamespace !== undefined){
+let data7 = data.durableObjectNamespace;
+if(typeof data7 !== "boolean"){
+const err14 = {instancePath:instancePath+"/durableObjectNamespace",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.type,parentSchema:schema33,data:data7};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+if(true !== data7){
+const err15 = {instancePath:instancePath+"/durableObjectNamespace",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema33,data:data7};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.kvNamespace !== undefined){
+let data8 = data.kvNamespace;
+if(typeof data8 !== "boolean"){
+const err16 = {instancePath:instancePath+"/kvNamespace",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.type,parentSchema:schema33,data:data8};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if(true !== data8){
+const err17 = {instancePath:instancePath+"/kvNamespace",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema33,data:data8};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data.r2Bucket !== undefined){
+let data9 = data.r2Bucket;
+if(typeof data9 !== "boolean"){
+const err18 = {instancePath:instancePath+"/r2Bucket",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.type,parentSchema:schema33,data:data9};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+if(true !== data9){
+const err19 = {instancePath:instancePath+"/r2Bucket",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema33,data:data9};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data.queue !== undefined){
+let data10 = data.queue;
+if(typeof data10 !== "boolean"){
+const err20 = {instancePath:instancePath+"/queue",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.type,parentSchema:schema33,data:data10};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+if(true !== data10){
+const err21 = {instancePath:instancePath+"/queue",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema33,data:data10};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data.analyticsEngine !== undefined){
+let data11 = data.analyticsEngine;
+if(typeof data11 !== "boolean"){
+const err22 = {instancePath:instancePath+"/analyticsEngine",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.type,parentSchema:schema33,data:data11};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+if(true !== data11){
+const err23 = {instancePath:instancePath+"/analyticsEngine",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema33,data:data11};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data.hyperdrive !== undefined){
+let data12 = data.hyperdrive;
+if(typeof data12 !== "boolean"){
+const err24 = {instancePath:instancePath+"/hyperdrive",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.type,parentSchema:schema33,data:data12};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+if(true !== data12){
+const err25 = {instancePath:instancePath+"/hyperdrive",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema33,data:data12};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data.durableObjectClass !== undefined){
+let data13 = data.durableObjectClass;
+if(typeof data13 !== "boolean"){
+const err26 = {instancePath:instancePath+"/durableObjectClass",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.type,parentSchema:schema33,data:data13};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+if(true !== data13){
+const err27 = {instancePath:instancePath+"/durableObjectClass",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema33,data:data13};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data.workerdDebugPort !== undefined){
+let data14 = data.workerdDebugPort;
+if(typeof data14 !== "boolean"){
+const err28 = {instancePath:instancePath+"/workerdDebugPort",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.type,parentSchema:schema33,data:data14};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+if(true !== data14){
+const err29 = {instancePath:instancePath+"/workerdDebugPort",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema33,data:data14};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+validate24.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "type") || (key0 === "optional"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+if(!(validate24(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+}
+if(data.optional !== undefined){
+let data1 = data.optional;
+if(typeof data1 !== "boolean"){
+const err1 = {instancePath:instancePath+"/optional",schemaPath:"#/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.optional.type,parentSchema:schema31.properties.optional,data:data1};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+}
+else {
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+validate23.errors = vErrors;
+return errors === 0;
+}
+
+const schema47 = {"anyOf":[{"type":"string"},{"$ref":"#/definitions/EmbedFile"}],"description":"Text that may also come from a file."};
+const schema48 = {"type":"object","properties":{"embed":{"type":"string","description":"Path of the file, relative to the config file's directory."}},"required":["embed"],"additionalProperties":false,"description":"The content of a file, read when the config is compiled. The path is relative to the config file. The file is copied into the output tree, where config.capnp refers to it with `embed` and config.bin contains its bytes."};
+
+function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs0 = errors;
 let valid0 = false;
 const _errs1 = errors;
 if(typeof data !== "string"){
-const err0 = {instancePath,schemaPath:"#/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.anyOf[0].type,parentSchema:schema33.anyOf[0],data};
+const err0 = {instancePath,schemaPath:"#/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.anyOf[0].type,parentSchema:schema47.anyOf[0],data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1744,7 +2165,7 @@ if(!valid0){
 const _errs3 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.embed === undefined){
-const err1 = {instancePath,schemaPath:"#/definitions/EmbedFile/required",keyword:"required",params:{missingProperty: "embed"},message:"must have required property '"+"embed"+"'",schema:schema34.required,parentSchema:schema34,data};
+const err1 = {instancePath,schemaPath:"#/definitions/EmbedFile/required",keyword:"required",params:{missingProperty: "embed"},message:"must have required property '"+"embed"+"'",schema:schema48.required,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1755,7 +2176,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "embed")){
-const err2 = {instancePath,schemaPath:"#/definitions/EmbedFile/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data};
+const err2 = {instancePath,schemaPath:"#/definitions/EmbedFile/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1768,7 +2189,7 @@ errors++;
 if(data.embed !== undefined){
 let data0 = data.embed;
 if(typeof data0 !== "string"){
-const err3 = {instancePath:instancePath+"/embed",schemaPath:"#/definitions/EmbedFile/properties/embed/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.embed.type,parentSchema:schema34.properties.embed,data:data0};
+const err3 = {instancePath:instancePath+"/embed",schemaPath:"#/definitions/EmbedFile/properties/embed/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.embed.type,parentSchema:schema48.properties.embed,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1780,7 +2201,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/definitions/EmbedFile/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
+const err4 = {instancePath,schemaPath:"#/definitions/EmbedFile/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1793,7 +2214,7 @@ var _valid0 = _errs3 === errors;
 valid0 = valid0 || _valid0;
 }
 if(!valid0){
-const err5 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema33.anyOf,parentSchema:schema33,data};
+const err5 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema47.anyOf,parentSchema:schema47,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1813,11 +2234,11 @@ vErrors = null;
 }
 }
 }
-validate25.errors = vErrors;
+validate27.errors = vErrors;
 return errors === 0;
 }
 
-const schema35 = {"anyOf":[{"$ref":"#/definitions/EmbedFile"},{"type":"object","properties":{"base64":{"type":"string"}},"required":["base64"],"additionalProperties":false}],"description":"Binary data: a file's bytes, or base64 text."};
+const schema49 = {"anyOf":[{"$ref":"#/definitions/EmbedFile"},{"type":"object","properties":{"base64":{"type":"string"}},"required":["base64"],"additionalProperties":false}],"description":"Binary data: a file's bytes, or base64 text."};
 
 function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1827,7 +2248,7 @@ let valid0 = false;
 const _errs1 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.embed === undefined){
-const err0 = {instancePath,schemaPath:"#/definitions/EmbedFile/required",keyword:"required",params:{missingProperty: "embed"},message:"must have required property '"+"embed"+"'",schema:schema34.required,parentSchema:schema34,data};
+const err0 = {instancePath,schemaPath:"#/definitions/EmbedFile/required",keyword:"required",params:{missingProperty: "embed"},message:"must have required property '"+"embed"+"'",schema:schema48.required,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1838,7 +2259,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "embed")){
-const err1 = {instancePath,schemaPath:"#/definitions/EmbedFile/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data};
+const err1 = {instancePath,schemaPath:"#/definitions/EmbedFile/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1851,7 +2272,7 @@ errors++;
 if(data.embed !== undefined){
 let data0 = data.embed;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/embed",schemaPath:"#/definitions/EmbedFile/properties/embed/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.embed.type,parentSchema:schema34.properties.embed,data:data0};
+const err2 = {instancePath:instancePath+"/embed",schemaPath:"#/definitions/EmbedFile/properties/embed/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.embed.type,parentSchema:schema48.properties.embed,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1863,7 +2284,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/definitions/EmbedFile/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
+const err3 = {instancePath,schemaPath:"#/definitions/EmbedFile/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1878,7 +2299,7 @@ if(!valid0){
 const _errs7 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.base64 === undefined){
-const err4 = {instancePath,schemaPath:"#/anyOf/1/required",keyword:"required",params:{missingProperty: "base64"},message:"must have required property '"+"base64"+"'",schema:schema35.anyOf[1].required,parentSchema:schema35.anyOf[1],data};
+const err4 = {instancePath,schemaPath:"#/anyOf/1/required",keyword:"required",params:{missingProperty: "base64"},message:"must have required property '"+"base64"+"'",schema:schema49.anyOf[1].required,parentSchema:schema49.anyOf[1],data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1889,7 +2310,7 @@ errors++;
 }
 for(const key1 in data){
 if(!(key1 === "base64")){
-const err5 = {instancePath,schemaPath:"#/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema35.anyOf[1],data};
+const err5 = {instancePath,schemaPath:"#/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema49.anyOf[1],data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1902,7 +2323,7 @@ errors++;
 if(data.base64 !== undefined){
 let data1 = data.base64;
 if(typeof data1 !== "string"){
-const err6 = {instancePath:instancePath+"/base64",schemaPath:"#/anyOf/1/properties/base64/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.anyOf[1].properties.base64.type,parentSchema:schema35.anyOf[1].properties.base64,data:data1};
+const err6 = {instancePath:instancePath+"/base64",schemaPath:"#/anyOf/1/properties/base64/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.anyOf[1].properties.base64.type,parentSchema:schema49.anyOf[1].properties.base64,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1914,7 +2335,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.anyOf[1].type,parentSchema:schema35.anyOf[1],data};
+const err7 = {instancePath,schemaPath:"#/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.anyOf[1].type,parentSchema:schema49.anyOf[1],data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1927,7 +2348,7 @@ var _valid0 = _errs7 === errors;
 valid0 = valid0 || _valid0;
 }
 if(!valid0){
-const err8 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema35.anyOf,parentSchema:schema35,data};
+const err8 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema49.anyOf,parentSchema:schema49,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1951,583 +2372,16 @@ validate29.errors = vErrors;
 return errors === 0;
 }
 
+const schema51 = {"type":"object","properties":{"raw":{"$ref":"#/definitions/DataValue","description":"Raw key bytes."},"hex":{"$ref":"#/definitions/TextOrFile","description":"Raw key bytes as hexadecimal text."},"base64":{"$ref":"#/definitions/TextOrFile","description":"Raw key bytes as base64 text."},"pkcs8":{"$ref":"#/definitions/TextOrFile","description":"A private key in PEM-encoded PKCS#8."},"spki":{"$ref":"#/definitions/TextOrFile","description":"A public key in PEM-encoded SPKI."},"jwk":{"$ref":"#/definitions/TextOrFile","description":"A key as JWK JSON text."},"algorithm":{"$ref":"#/definitions/Worker_Binding_CryptoKey_Algorithm","description":"The `algorithm` argument. Set exactly one member."},"extractable":{"type":"boolean","description":"Whether the worker may export the key material.","default":false},"usages":{"type":"array","items":{"$ref":"#/definitions/Worker_Binding_CryptoKey_Usage"},"description":"Allowed operations."}},"additionalProperties":false,"description":"Arguments of `crypto.subtle.importKey()`. Set exactly one key format."};
+const schema52 = {"type":"object","properties":{"name":{"type":"string","description":"An algorithm name such as `HMAC` or `AES-GCM`."},"json":{"type":"string","description":"An algorithm object as JSON text."}},"additionalProperties":false,"description":"The `algorithm` argument: a name or a JSON object."};
 
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema32.required,parentSchema:schema32,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(func2.call(schema32.properties, key0))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema32,data};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.name !== undefined){
-let data0 = data.name;
-if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.name.type,parentSchema:schema32.properties.name,data:data0};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.esModule !== undefined){
-if(!(validate25(data.esModule, {instancePath:instancePath+"/esModule",parentData:data,parentDataProperty:"esModule",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
-errors = vErrors.length;
-}
-}
-if(data.commonJsModule !== undefined){
-if(!(validate25(data.commonJsModule, {instancePath:instancePath+"/commonJsModule",parentData:data,parentDataProperty:"commonJsModule",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
-errors = vErrors.length;
-}
-}
-if(data.text !== undefined){
-if(!(validate25(data.text, {instancePath:instancePath+"/text",parentData:data,parentDataProperty:"text",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
-errors = vErrors.length;
-}
-}
-if(data.data !== undefined){
-if(!(validate29(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
-errors = vErrors.length;
-}
-}
-if(data.wasm !== undefined){
-if(!(validate29(data.wasm, {instancePath:instancePath+"/wasm",parentData:data,parentDataProperty:"wasm",rootData}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
-errors = vErrors.length;
-}
-}
-if(data.json !== undefined){
-if(!(validate25(data.json, {instancePath:instancePath+"/json",parentData:data,parentDataProperty:"json",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
-errors = vErrors.length;
-}
-}
-if(data.pythonModule !== undefined){
-if(!(validate25(data.pythonModule, {instancePath:instancePath+"/pythonModule",parentData:data,parentDataProperty:"pythonModule",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
-errors = vErrors.length;
-}
-}
-if(data.bundled !== undefined){
-let data8 = data.bundled;
-if(typeof data8 !== "string"){
-const err3 = {instancePath:instancePath+"/bundled",schemaPath:"#/properties/bundled/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.bundled.type,parentSchema:schema32.properties.bundled,data:data8};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-if(data.namedExports !== undefined){
-let data9 = data.namedExports;
-if(Array.isArray(data9)){
-const len0 = data9.length;
-for(let i0=0; i0<len0; i0++){
-let data10 = data9[i0];
-if(typeof data10 !== "string"){
-const err4 = {instancePath:instancePath+"/namedExports/" + i0,schemaPath:"#/properties/namedExports/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.namedExports.items.type,parentSchema:schema32.properties.namedExports.items,data:data10};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/namedExports",schemaPath:"#/properties/namedExports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema32.properties.namedExports.type,parentSchema:schema32.properties.namedExports,data:data9};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-}
-else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-validate24.errors = vErrors;
-return errors === 0;
-}
-
-const schema37 = {"type":"object","properties":{"name":{"type":"string","description":"Name of the binding in `env`."},"parameter":{"$ref":"#/definitions/Worker_Binding_Parameter","description":"Not supported: a parameter is filled in by an inheriting worker, which this workerd cannot run."},"text":{"$ref":"#/definitions/TextOrFile","description":"A string."},"data":{"$ref":"#/definitions/DataValue","description":"An ArrayBuffer."},"json":{"$ref":"#/definitions/TextOrFile","description":"A value parsed from JSON text."},"wasmModule":{"$ref":"#/definitions/DataValue","description":"A WebAssembly module, for service-worker syntax only."},"cryptoKey":{"$ref":"#/definitions/Worker_Binding_CryptoKey","description":"A WebCrypto CryptoKey."},"service":{"$ref":"#/definitions/ServiceDesignator","description":"Another service, called with `env.NAME.fetch()` or RPC."},"durableObjectClass":{"$ref":"#/definitions/ServiceDesignator","description":"A Durable Object class, without a storage namespace."},"durableObjectNamespace":{"anyOf":[{"type":"string"},{"$ref":"#/definitions/Worker_Binding_DurableObjectNamespaceDesignator"}],"description":"A Durable Object namespace; a string is the class name in the same worker."},"kvNamespace":{"$ref":"#/definitions/ServiceDesignator","description":"A KV namespace implemented by the named service."},"r2Bucket":{"$ref":"#/definitions/ServiceDesignator","description":"An R2 bucket implemented by the named service."},"wrapped":{"$ref":"#/definitions/Worker_Binding_WrappedBinding","description":"Inner bindings wrapped by an extension module."},"queue":{"$ref":"#/definitions/ServiceDesignator","description":"A queue implemented by the named service."},"fromEnvironment":{"type":"string","description":"The value of an environment variable of the workerd process, or null when unset."},"analyticsEngine":{"$ref":"#/definitions/ServiceDesignator","description":"Analytics Engine events sent to the named service. Experimental."},"hyperdrive":{"$ref":"#/definitions/Worker_Binding_Hyperdrive","description":"A Hyperdrive binding for a Postgres database."},"unsafeEval":{"$ref":"#/definitions/Void","description":"The UnsafeEval API. Experimental."},"memoryCache":{"$ref":"#/definitions/Worker_Binding_MemoryCache","description":"An in-memory cache shared within the process. Experimental."},"workerLoader":{"$ref":"#/definitions/Worker_Binding_WorkerLoader","description":"A loader of workers from code given at run time. Experimental."},"workerdDebugPort":{"$ref":"#/definitions/Void","description":"Connections to other workerd instances' debug ports."}},"required":["name"],"additionalProperties":false,"description":"A binding: a value or a resource in the worker's `env`. Set exactly one kind."};
-const schema61 = {"type":"object","properties":{"className":{"type":"string","description":"Exported class name."},"serviceName":{"type":"string","description":"Service of the worker that exports the class; this worker when absent."}},"required":["className"],"additionalProperties":false,"description":"A Durable Object namespace of this or another worker."};
-const schema40 = {"type":"boolean","const":true,"description":"A Void union member: set it to `true` to select it."};
-const schema67 = {"type":"object","properties":{"id":{"type":"string","description":"Identifier shared by bindings that share loaded workers."}},"additionalProperties":false,"description":"A worker loader binding."};
-const schema38 = {"type":"object","properties":{"type":{"$ref":"#/definitions/Worker_Binding_Type","description":"Expected type."},"optional":{"type":"boolean","description":"Whether an inheriting worker may leave it out."}},"additionalProperties":false,"description":"A parameter binding."};
-const schema39 = {"type":"object","properties":{"text":{"$ref":"#/definitions/Void"},"data":{"$ref":"#/definitions/Void"},"json":{"$ref":"#/definitions/Void"},"wasm":{"$ref":"#/definitions/Void"},"cryptoKey":{"type":"array","items":{"$ref":"#/definitions/Worker_Binding_CryptoKey_Usage"}},"service":{"$ref":"#/definitions/Void"},"durableObjectNamespace":{"$ref":"#/definitions/Void"},"kvNamespace":{"$ref":"#/definitions/Void"},"r2Bucket":{"$ref":"#/definitions/Void"},"queue":{"$ref":"#/definitions/Void"},"analyticsEngine":{"$ref":"#/definitions/Void"},"hyperdrive":{"$ref":"#/definitions/Void"},"durableObjectClass":{"$ref":"#/definitions/Void"},"workerdDebugPort":{"$ref":"#/definitions/Void"}},"additionalProperties":false,"description":"Type of a parameter binding. Set exactly one member."};
-const schema44 = {"type":"string","enum":["encrypt","decrypt","sign","verify","deriveKey","deriveBits","wrapKey","unwrapKey"],"description":"Operations a CryptoKey may be used for."};
-
-function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func2.call(schema39.properties, key0))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.text !== undefined){
-let data0 = data.text;
-if(typeof data0 !== "boolean"){
-const err1 = {instancePath:instancePath+"/text",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.type,parentSchema:schema40,data:data0};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(true !== data0){
-const err2 = {instancePath:instancePath+"/text",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema40,data:data0};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.data !== undefined){
-let data1 = data.data;
-if(typeof data1 !== "boolean"){
-const err3 = {instancePath:instancePath+"/data",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.type,parentSchema:schema40,data:data1};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-if(true !== data1){
-const err4 = {instancePath:instancePath+"/data",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema40,data:data1};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.json !== undefined){
-let data2 = data.json;
-if(typeof data2 !== "boolean"){
-const err5 = {instancePath:instancePath+"/json",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.type,parentSchema:schema40,data:data2};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-if(true !== data2){
-const err6 = {instancePath:instancePath+"/json",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema40,data:data2};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data.wasm !== undefined){
-let data3 = data.wasm;
-if(typeof data3 !== "boolean"){
-const err7 = {instancePath:instancePath+"/wasm",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.type,parentSchema:schema40,data:data3};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-if(true !== data3){
-const err8 = {instancePath:instancePath+"/wasm",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema40,data:data3};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-if(data.cryptoKey !== undefined){
-let data4 = data.cryptoKey;
-if(Array.isArray(data4)){
-const len0 = data4.length;
-for(let i0=0; i0<len0; i0++){
-let data5 = data4[i0];
-if(typeof data5 !== "string"){
-const err9 = {instancePath:instancePath+"/cryptoKey/" + i0,schemaPath:"#/definitions/Worker_Binding_CryptoKey_Usage/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.type,parentSchema:schema44,data:data5};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if(!((((((((data5 === "encrypt") || (data5 === "decrypt")) || (data5 === "sign")) || (data5 === "verify")) || (data5 === "deriveKey")) || (data5 === "deriveBits")) || (data5 === "wrapKey")) || (data5 === "unwrapKey"))){
-const err10 = {instancePath:instancePath+"/cryptoKey/" + i0,schemaPath:"#/definitions/Worker_Binding_CryptoKey_Usage/enum",keyword:"enum",params:{allowedValues: schema44.enum},message:"must be equal to one of the allowed values",schema:schema44.enum,parentSchema:schema44,data:data5};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-else {
-const err11 = {instancePath:instancePath+"/cryptoKey",schemaPath:"#/properties/cryptoKey/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.cryptoKey.type,parentSchema:schema39.properties.cryptoKey,data:data4};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.service !== undefined){
-let data6 = data.service;
-if(typeof data6 !== "boolean"){
-const err12 = {instancePath:instancePath+"/service",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.type,parentSchema:schema40,data:data6};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-if(true !== data6){
-const err13 = {instancePath:instancePath+"/service",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema40,data:data6};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-if(data.durableObjectNamespace !== undefined){
-let data7 = data.durableObjectNamespace;
-if(typeof data7 !== "boolean"){
-const err14 = {instancePath:instancePath+"/durableObjectNamespace",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.type,parentSchema:schema40,data:data7};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-if(true !== data7){
-const err15 = {instancePath:instancePath+"/durableObjectNamespace",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema40,data:data7};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data.kvNamespace !== undefined){
-let data8 = data.kvNamespace;
-if(typeof data8 !== "boolean"){
-const err16 = {instancePath:instancePath+"/kvNamespace",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.type,parentSchema:schema40,data:data8};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-if(true !== data8){
-const err17 = {instancePath:instancePath+"/kvNamespace",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema40,data:data8};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-if(data.r2Bucket !== undefined){
-let data9 = data.r2Bucket;
-if(typeof data9 !== "boolean"){
-const err18 = {instancePath:instancePath+"/r2Bucket",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.type,parentSchema:schema40,data:data9};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-if(true !== data9){
-const err19 = {instancePath:instancePath+"/r2Bucket",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema40,data:data9};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-if(data.queue !== undefined){
-let data10 = data.queue;
-if(typeof data10 !== "boolean"){
-const err20 = {instancePath:instancePath+"/queue",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.type,parentSchema:schema40,data:data10};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-if(true !== data10){
-const err21 = {instancePath:instancePath+"/queue",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema40,data:data10};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-if(data.analyticsEngine !== undefined){
-let data11 = data.analyticsEngine;
-if(typeof data11 !== "boolean"){
-const err22 = {instancePath:instancePath+"/analyticsEngine",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.type,parentSchema:schema40,data:data11};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-if(true !== data11){
-const err23 = {instancePath:instancePath+"/analyticsEngine",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema40,data:data11};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-if(data.hyperdrive !== undefined){
-let data12 = data.hyperdrive;
-if(typeof data12 !== "boolean"){
-const err24 = {instancePath:instancePath+"/hyperdrive",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.type,parentSchema:schema40,data:data12};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-if(true !== data12){
-const err25 = {instancePath:instancePath+"/hyperdrive",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema40,data:data12};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-if(data.durableObjectClass !== undefined){
-let data13 = data.durableObjectClass;
-if(typeof data13 !== "boolean"){
-const err26 = {instancePath:instancePath+"/durableObjectClass",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.type,parentSchema:schema40,data:data13};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-if(true !== data13){
-const err27 = {instancePath:instancePath+"/durableObjectClass",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema40,data:data13};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data.workerdDebugPort !== undefined){
-let data14 = data.workerdDebugPort;
-if(typeof data14 !== "boolean"){
-const err28 = {instancePath:instancePath+"/workerdDebugPort",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.type,parentSchema:schema40,data:data14};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-if(true !== data14){
-const err29 = {instancePath:instancePath+"/workerdDebugPort",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema40,data:data14};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-}
-else {
-const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-validate38.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!((key0 === "type") || (key0 === "optional"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.type !== undefined){
-if(!(validate38(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData}))){
-vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
-errors = vErrors.length;
-}
-}
-if(data.optional !== undefined){
-let data1 = data.optional;
-if(typeof data1 !== "boolean"){
-const err1 = {instancePath:instancePath+"/optional",schemaPath:"#/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.optional.type,parentSchema:schema38.properties.optional,data:data1};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-}
-else {
-const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-validate37.errors = vErrors;
-return errors === 0;
-}
-
-const schema54 = {"type":"object","properties":{"raw":{"$ref":"#/definitions/DataValue","description":"Raw key bytes."},"hex":{"$ref":"#/definitions/TextOrFile","description":"Raw key bytes as hexadecimal text."},"base64":{"$ref":"#/definitions/TextOrFile","description":"Raw key bytes as base64 text."},"pkcs8":{"$ref":"#/definitions/TextOrFile","description":"A private key in PEM-encoded PKCS#8."},"spki":{"$ref":"#/definitions/TextOrFile","description":"A public key in PEM-encoded SPKI."},"jwk":{"$ref":"#/definitions/TextOrFile","description":"A key as JWK JSON text."},"algorithm":{"$ref":"#/definitions/Worker_Binding_CryptoKey_Algorithm","description":"The `algorithm` argument. Set exactly one member."},"extractable":{"type":"boolean","description":"Whether the worker may export the key material.","default":false},"usages":{"type":"array","items":{"$ref":"#/definitions/Worker_Binding_CryptoKey_Usage"},"description":"Allowed operations."}},"additionalProperties":false,"description":"Arguments of `crypto.subtle.importKey()`. Set exactly one key format."};
-const schema55 = {"type":"object","properties":{"name":{"type":"string","description":"An algorithm name such as `HMAC` or `AES-GCM`."},"json":{"type":"string","description":"An algorithm object as JSON text."}},"additionalProperties":false,"description":"The `algorithm` argument: a name or a JSON object."};
-
-function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!(func2.call(schema54.properties, key0))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema54,data};
+if(!(func2.call(schema51.properties, key0))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema51,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2544,32 +2398,32 @@ errors = vErrors.length;
 }
 }
 if(data.hex !== undefined){
-if(!(validate25(data.hex, {instancePath:instancePath+"/hex",parentData:data,parentDataProperty:"hex",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+if(!(validate27(data.hex, {instancePath:instancePath+"/hex",parentData:data,parentDataProperty:"hex",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
 errors = vErrors.length;
 }
 }
 if(data.base64 !== undefined){
-if(!(validate25(data.base64, {instancePath:instancePath+"/base64",parentData:data,parentDataProperty:"base64",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+if(!(validate27(data.base64, {instancePath:instancePath+"/base64",parentData:data,parentDataProperty:"base64",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
 errors = vErrors.length;
 }
 }
 if(data.pkcs8 !== undefined){
-if(!(validate25(data.pkcs8, {instancePath:instancePath+"/pkcs8",parentData:data,parentDataProperty:"pkcs8",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+if(!(validate27(data.pkcs8, {instancePath:instancePath+"/pkcs8",parentData:data,parentDataProperty:"pkcs8",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
 errors = vErrors.length;
 }
 }
 if(data.spki !== undefined){
-if(!(validate25(data.spki, {instancePath:instancePath+"/spki",parentData:data,parentDataProperty:"spki",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+if(!(validate27(data.spki, {instancePath:instancePath+"/spki",parentData:data,parentDataProperty:"spki",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
 errors = vErrors.length;
 }
 }
 if(data.jwk !== undefined){
-if(!(validate25(data.jwk, {instancePath:instancePath+"/jwk",parentData:data,parentDataProperty:"jwk",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+if(!(validate27(data.jwk, {instancePath:instancePath+"/jwk",parentData:data,parentDataProperty:"jwk",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
 errors = vErrors.length;
 }
 }
@@ -2578,7 +2432,7 @@ let data6 = data.algorithm;
 if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 for(const key1 in data6){
 if(!((key1 === "name") || (key1 === "json"))){
-const err1 = {instancePath:instancePath+"/algorithm",schemaPath:"#/definitions/Worker_Binding_CryptoKey_Algorithm/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema55,data:data6};
+const err1 = {instancePath:instancePath+"/algorithm",schemaPath:"#/definitions/Worker_Binding_CryptoKey_Algorithm/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema52,data:data6};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2591,7 +2445,7 @@ errors++;
 if(data6.name !== undefined){
 let data7 = data6.name;
 if(typeof data7 !== "string"){
-const err2 = {instancePath:instancePath+"/algorithm/name",schemaPath:"#/definitions/Worker_Binding_CryptoKey_Algorithm/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.properties.name.type,parentSchema:schema55.properties.name,data:data7};
+const err2 = {instancePath:instancePath+"/algorithm/name",schemaPath:"#/definitions/Worker_Binding_CryptoKey_Algorithm/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.name.type,parentSchema:schema52.properties.name,data:data7};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2604,7 +2458,7 @@ errors++;
 if(data6.json !== undefined){
 let data8 = data6.json;
 if(typeof data8 !== "string"){
-const err3 = {instancePath:instancePath+"/algorithm/json",schemaPath:"#/definitions/Worker_Binding_CryptoKey_Algorithm/properties/json/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.properties.json.type,parentSchema:schema55.properties.json,data:data8};
+const err3 = {instancePath:instancePath+"/algorithm/json",schemaPath:"#/definitions/Worker_Binding_CryptoKey_Algorithm/properties/json/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.json.type,parentSchema:schema52.properties.json,data:data8};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2616,7 +2470,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/algorithm",schemaPath:"#/definitions/Worker_Binding_CryptoKey_Algorithm/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema55.type,parentSchema:schema55,data:data6};
+const err4 = {instancePath:instancePath+"/algorithm",schemaPath:"#/definitions/Worker_Binding_CryptoKey_Algorithm/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data:data6};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2629,7 +2483,7 @@ errors++;
 if(data.extractable !== undefined){
 let data9 = data.extractable;
 if(typeof data9 !== "boolean"){
-const err5 = {instancePath:instancePath+"/extractable",schemaPath:"#/properties/extractable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema54.properties.extractable.type,parentSchema:schema54.properties.extractable,data:data9};
+const err5 = {instancePath:instancePath+"/extractable",schemaPath:"#/properties/extractable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema51.properties.extractable.type,parentSchema:schema51.properties.extractable,data:data9};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2646,7 +2500,7 @@ const len0 = data10.length;
 for(let i0=0; i0<len0; i0++){
 let data11 = data10[i0];
 if(typeof data11 !== "string"){
-const err6 = {instancePath:instancePath+"/usages/" + i0,schemaPath:"#/definitions/Worker_Binding_CryptoKey_Usage/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.type,parentSchema:schema44,data:data11};
+const err6 = {instancePath:instancePath+"/usages/" + i0,schemaPath:"#/definitions/Worker_Binding_CryptoKey_Usage/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data:data11};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2656,7 +2510,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!((((((((data11 === "encrypt") || (data11 === "decrypt")) || (data11 === "sign")) || (data11 === "verify")) || (data11 === "deriveKey")) || (data11 === "deriveBits")) || (data11 === "wrapKey")) || (data11 === "unwrapKey"))){
-const err7 = {instancePath:instancePath+"/usages/" + i0,schemaPath:"#/definitions/Worker_Binding_CryptoKey_Usage/enum",keyword:"enum",params:{allowedValues: schema44.enum},message:"must be equal to one of the allowed values",schema:schema44.enum,parentSchema:schema44,data:data11};
+const err7 = {instancePath:instancePath+"/usages/" + i0,schemaPath:"#/definitions/Worker_Binding_CryptoKey_Usage/enum",keyword:"enum",params:{allowedValues: schema37.enum},message:"must be equal to one of the allowed values",schema:schema37.enum,parentSchema:schema37,data:data11};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2668,7 +2522,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/usages",schemaPath:"#/properties/usages/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema54.properties.usages.type,parentSchema:schema54.properties.usages,data:data10};
+const err8 = {instancePath:instancePath+"/usages",schemaPath:"#/properties/usages/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema51.properties.usages.type,parentSchema:schema51.properties.usages,data:data10};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2680,7 +2534,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema54.type,parentSchema:schema54,data};
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.type,parentSchema:schema51,data};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2689,21 +2543,21 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate45.errors = vErrors;
+validate33.errors = vErrors;
 return errors === 0;
 }
 
-const schema57 = {"anyOf":[{"type":"string"},{"$ref":"#/definitions/ServiceDesignator_Struct"}],"description":"A reference to a service: its name, or an object that also selects an entrypoint and the value of `ctx.props`."};
-const schema58 = {"type":"object","properties":{"name":{"type":"string","description":"Name of the service."},"entrypoint":{"type":"string","description":"Named export of the target worker to call instead of the default export."},"props":{"$ref":"#/definitions/ServiceDesignator_Props","description":"Value of `ctx.props` in the target worker. Set exactly one member."}},"required":["name"],"additionalProperties":false,"description":"A service reference with options."};
-const schema59 = {"type":"object","properties":{"empty":{"$ref":"#/definitions/Void","description":"An empty object (the default)."},"json":{"type":"string","description":"A JSON-encoded value."}},"additionalProperties":false,"description":"`ctx.props`: an empty object or a JSON value."};
+const schema54 = {"anyOf":[{"type":"string"},{"$ref":"#/definitions/ServiceDesignator_Struct"}],"description":"A reference to a service: its name, or an object that also selects an entrypoint and the value of `ctx.props`."};
+const schema55 = {"type":"object","properties":{"name":{"type":"string","description":"Name of the service."},"entrypoint":{"type":"string","description":"Named export of the target worker to call instead of the default export."},"props":{"$ref":"#/definitions/ServiceDesignator_Props","description":"Value of `ctx.props` in the target worker. Set exactly one member."}},"required":["name"],"additionalProperties":false,"description":"A service reference with options."};
+const schema56 = {"type":"object","properties":{"empty":{"$ref":"#/definitions/Void","description":"An empty object (the default)."},"json":{"type":"string","description":"A JSON-encoded value."}},"additionalProperties":false,"description":"`ctx.props`: an empty object or a JSON value."};
 
-function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!((key0 === "empty") || (key0 === "json"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema59,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema56,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2716,7 +2570,7 @@ errors++;
 if(data.empty !== undefined){
 let data0 = data.empty;
 if(typeof data0 !== "boolean"){
-const err1 = {instancePath:instancePath+"/empty",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.type,parentSchema:schema40,data:data0};
+const err1 = {instancePath:instancePath+"/empty",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.type,parentSchema:schema33,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2726,7 +2580,7 @@ vErrors.push(err1);
 errors++;
 }
 if(true !== data0){
-const err2 = {instancePath:instancePath+"/empty",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema40,data:data0};
+const err2 = {instancePath:instancePath+"/empty",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema33,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2739,7 +2593,7 @@ errors++;
 if(data.json !== undefined){
 let data1 = data.json;
 if(typeof data1 !== "string"){
-const err3 = {instancePath:instancePath+"/json",schemaPath:"#/properties/json/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.json.type,parentSchema:schema59.properties.json,data:data1};
+const err3 = {instancePath:instancePath+"/json",schemaPath:"#/properties/json/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.json.type,parentSchema:schema56.properties.json,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2751,7 +2605,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema59.type,parentSchema:schema59,data};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2760,17 +2614,17 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate55.errors = vErrors;
+validate43.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema58.required,parentSchema:schema58,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema55.required,parentSchema:schema55,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2781,7 +2635,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "name") || (key0 === "entrypoint")) || (key0 === "props"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema58,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema55,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2794,7 +2648,7 @@ errors++;
 if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.name.type,parentSchema:schema58.properties.name,data:data0};
+const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.properties.name.type,parentSchema:schema55.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2807,7 +2661,7 @@ errors++;
 if(data.entrypoint !== undefined){
 let data1 = data.entrypoint;
 if(typeof data1 !== "string"){
-const err3 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/properties/entrypoint/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.entrypoint.type,parentSchema:schema58.properties.entrypoint,data:data1};
+const err3 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/properties/entrypoint/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.properties.entrypoint.type,parentSchema:schema55.properties.entrypoint,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2818,14 +2672,14 @@ errors++;
 }
 }
 if(data.props !== undefined){
-if(!(validate55(data.props, {instancePath:instancePath+"/props",parentData:data,parentDataProperty:"props",rootData}))){
-vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+if(!(validate43(data.props, {instancePath:instancePath+"/props",parentData:data,parentDataProperty:"props",rootData}))){
+vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.type,parentSchema:schema58,data};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema55.type,parentSchema:schema55,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2834,19 +2688,19 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate54.errors = vErrors;
+validate42.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs0 = errors;
 let valid0 = false;
 const _errs1 = errors;
 if(typeof data !== "string"){
-const err0 = {instancePath,schemaPath:"#/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.anyOf[0].type,parentSchema:schema57.anyOf[0],data};
+const err0 = {instancePath,schemaPath:"#/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.anyOf[0].type,parentSchema:schema54.anyOf[0],data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2859,15 +2713,15 @@ var _valid0 = _errs1 === errors;
 valid0 = valid0 || _valid0;
 if(!valid0){
 const _errs3 = errors;
-if(!(validate54(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+if(!(validate42(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs3 === errors;
 valid0 = valid0 || _valid0;
 }
 if(!valid0){
-const err1 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema57.anyOf,parentSchema:schema57,data};
+const err1 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema54.anyOf,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2887,19 +2741,19 @@ vErrors = null;
 }
 }
 }
-validate53.errors = vErrors;
+validate41.errors = vErrors;
 return errors === 0;
 }
 
-const schema62 = {"type":"object","properties":{"moduleName":{"type":"string","description":"Internal module, provided by an extension, that wraps the bindings."},"entrypoint":{"type":"string","description":"Exported function that builds the binding.","default":"default"},"innerBindings":{"type":"array","items":{"$ref":"#/definitions/Worker_Binding"},"description":"Bindings passed to that function."}},"required":["moduleName"],"additionalProperties":false,"description":"Bindings wrapped by a function of an internal module."};
-const wrapper0 = {validate: validate36};
+const schema59 = {"type":"object","properties":{"moduleName":{"type":"string","description":"Internal module, provided by an extension, that wraps the bindings."},"entrypoint":{"type":"string","description":"Exported function that builds the binding.","default":"default"},"innerBindings":{"type":"array","items":{"$ref":"#/definitions/Worker_Binding"},"description":"Bindings passed to that function."}},"required":["moduleName"],"additionalProperties":false,"description":"Bindings wrapped by a function of an internal module."};
+const wrapper0 = {validate: validate22};
 
-function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.moduleName === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "moduleName"},message:"must have required property '"+"moduleName"+"'",schema:schema62.required,parentSchema:schema62,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "moduleName"},message:"must have required property '"+"moduleName"+"'",schema:schema59.required,parentSchema:schema59,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2910,7 +2764,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "moduleName") || (key0 === "entrypoint")) || (key0 === "innerBindings"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema62,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema59,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2923,7 +2777,7 @@ errors++;
 if(data.moduleName !== undefined){
 let data0 = data.moduleName;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/moduleName",schemaPath:"#/properties/moduleName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.moduleName.type,parentSchema:schema62.properties.moduleName,data:data0};
+const err2 = {instancePath:instancePath+"/moduleName",schemaPath:"#/properties/moduleName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.moduleName.type,parentSchema:schema59.properties.moduleName,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2936,7 +2790,7 @@ errors++;
 if(data.entrypoint !== undefined){
 let data1 = data.entrypoint;
 if(typeof data1 !== "string"){
-const err3 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/properties/entrypoint/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.entrypoint.type,parentSchema:schema62.properties.entrypoint,data:data1};
+const err3 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/properties/entrypoint/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.entrypoint.type,parentSchema:schema59.properties.entrypoint,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2958,7 +2812,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/innerBindings",schemaPath:"#/properties/innerBindings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema62.properties.innerBindings.type,parentSchema:schema62.properties.innerBindings,data:data2};
+const err4 = {instancePath:instancePath+"/innerBindings",schemaPath:"#/properties/innerBindings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema59.properties.innerBindings.type,parentSchema:schema59.properties.innerBindings,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2970,7 +2824,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema62.type,parentSchema:schema62,data};
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema59.type,parentSchema:schema59,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2979,19 +2833,19 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate62.errors = vErrors;
+validate50.errors = vErrors;
 return errors === 0;
 }
 
-const schema63 = {"type":"object","properties":{"designator":{"$ref":"#/definitions/ServiceDesignator","description":"Service that connects to the database."},"database":{"type":"string"},"user":{"type":"string"},"password":{"type":"string"},"scheme":{"type":"string"}},"additionalProperties":false,"description":"A Hyperdrive binding."};
+const schema60 = {"type":"object","properties":{"designator":{"$ref":"#/definitions/ServiceDesignator","description":"Service that connects to the database."},"database":{"type":"string"},"user":{"type":"string"},"password":{"type":"string"},"scheme":{"type":"string"}},"additionalProperties":false,"description":"A Hyperdrive binding."};
 
-function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!(((((key0 === "designator") || (key0 === "database")) || (key0 === "user")) || (key0 === "password")) || (key0 === "scheme"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema63,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema60,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3002,15 +2856,15 @@ errors++;
 }
 }
 if(data.designator !== undefined){
-if(!(validate53(data.designator, {instancePath:instancePath+"/designator",parentData:data,parentDataProperty:"designator",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+if(!(validate41(data.designator, {instancePath:instancePath+"/designator",parentData:data,parentDataProperty:"designator",rootData}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
 errors = vErrors.length;
 }
 }
 if(data.database !== undefined){
 let data1 = data.database;
 if(typeof data1 !== "string"){
-const err1 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.database.type,parentSchema:schema63.properties.database,data:data1};
+const err1 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.properties.database.type,parentSchema:schema60.properties.database,data:data1};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3023,7 +2877,7 @@ errors++;
 if(data.user !== undefined){
 let data2 = data.user;
 if(typeof data2 !== "string"){
-const err2 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.user.type,parentSchema:schema63.properties.user,data:data2};
+const err2 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.properties.user.type,parentSchema:schema60.properties.user,data:data2};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3036,7 +2890,7 @@ errors++;
 if(data.password !== undefined){
 let data3 = data.password;
 if(typeof data3 !== "string"){
-const err3 = {instancePath:instancePath+"/password",schemaPath:"#/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.password.type,parentSchema:schema63.properties.password,data:data3};
+const err3 = {instancePath:instancePath+"/password",schemaPath:"#/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.properties.password.type,parentSchema:schema60.properties.password,data:data3};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3049,7 +2903,7 @@ errors++;
 if(data.scheme !== undefined){
 let data4 = data.scheme;
 if(typeof data4 !== "string"){
-const err4 = {instancePath:instancePath+"/scheme",schemaPath:"#/properties/scheme/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.scheme.type,parentSchema:schema63.properties.scheme,data:data4};
+const err4 = {instancePath:instancePath+"/scheme",schemaPath:"#/properties/scheme/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.properties.scheme.type,parentSchema:schema60.properties.scheme,data:data4};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3061,7 +2915,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.type,parentSchema:schema63,data};
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema60.type,parentSchema:schema60,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3070,20 +2924,20 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate66.errors = vErrors;
+validate54.errors = vErrors;
 return errors === 0;
 }
 
-const schema65 = {"type":"object","properties":{"id":{"type":"string","description":"Identifier of the cache; bindings with the same id share it."},"limits":{"$ref":"#/definitions/Worker_Binding_MemoryCacheLimits","description":"Size limits of the cache."}},"additionalProperties":false,"description":"An in-memory cache binding."};
-const schema66 = {"type":"object","properties":{"maxKeys":{"type":"integer","minimum":0},"maxValueSize":{"type":"integer","description":"Bytes.","minimum":0},"maxTotalValueSize":{"type":"integer","description":"Bytes.","minimum":0}},"additionalProperties":false,"description":"Size limits of an in-memory cache."};
+const schema62 = {"type":"object","properties":{"id":{"type":"string","description":"Identifier of the cache; bindings with the same id share it."},"limits":{"$ref":"#/definitions/Worker_Binding_MemoryCacheLimits","description":"Size limits of the cache."}},"additionalProperties":false,"description":"An in-memory cache binding."};
+const schema63 = {"type":"object","properties":{"maxKeys":{"type":"integer","minimum":0},"maxValueSize":{"type":"integer","description":"Bytes.","minimum":0},"maxTotalValueSize":{"type":"integer","description":"Bytes.","minimum":0}},"additionalProperties":false,"description":"Size limits of an in-memory cache."};
 
-function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!((key0 === "id") || (key0 === "limits"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema65,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3096,7 +2950,7 @@ errors++;
 if(data.id !== undefined){
 let data0 = data.id;
 if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.id.type,parentSchema:schema65.properties.id,data:data0};
+const err1 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.id.type,parentSchema:schema62.properties.id,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3111,7 +2965,7 @@ let data1 = data.limits;
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 for(const key1 in data1){
 if(!(((key1 === "maxKeys") || (key1 === "maxValueSize")) || (key1 === "maxTotalValueSize"))){
-const err2 = {instancePath:instancePath+"/limits",schemaPath:"#/definitions/Worker_Binding_MemoryCacheLimits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema66,data:data1};
+const err2 = {instancePath:instancePath+"/limits",schemaPath:"#/definitions/Worker_Binding_MemoryCacheLimits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema63,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3124,7 +2978,7 @@ errors++;
 if(data1.maxKeys !== undefined){
 let data2 = data1.maxKeys;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err3 = {instancePath:instancePath+"/limits/maxKeys",schemaPath:"#/definitions/Worker_Binding_MemoryCacheLimits/properties/maxKeys/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema66.properties.maxKeys.type,parentSchema:schema66.properties.maxKeys,data:data2};
+const err3 = {instancePath:instancePath+"/limits/maxKeys",schemaPath:"#/definitions/Worker_Binding_MemoryCacheLimits/properties/maxKeys/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.maxKeys.type,parentSchema:schema63.properties.maxKeys,data:data2};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3135,7 +2989,7 @@ errors++;
 }
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 < 0 || isNaN(data2)){
-const err4 = {instancePath:instancePath+"/limits/maxKeys",schemaPath:"#/definitions/Worker_Binding_MemoryCacheLimits/properties/maxKeys/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema66.properties.maxKeys,data:data2};
+const err4 = {instancePath:instancePath+"/limits/maxKeys",schemaPath:"#/definitions/Worker_Binding_MemoryCacheLimits/properties/maxKeys/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema63.properties.maxKeys,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3149,7 +3003,7 @@ errors++;
 if(data1.maxValueSize !== undefined){
 let data3 = data1.maxValueSize;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err5 = {instancePath:instancePath+"/limits/maxValueSize",schemaPath:"#/definitions/Worker_Binding_MemoryCacheLimits/properties/maxValueSize/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema66.properties.maxValueSize.type,parentSchema:schema66.properties.maxValueSize,data:data3};
+const err5 = {instancePath:instancePath+"/limits/maxValueSize",schemaPath:"#/definitions/Worker_Binding_MemoryCacheLimits/properties/maxValueSize/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.maxValueSize.type,parentSchema:schema63.properties.maxValueSize,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3160,7 +3014,7 @@ errors++;
 }
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 < 0 || isNaN(data3)){
-const err6 = {instancePath:instancePath+"/limits/maxValueSize",schemaPath:"#/definitions/Worker_Binding_MemoryCacheLimits/properties/maxValueSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema66.properties.maxValueSize,data:data3};
+const err6 = {instancePath:instancePath+"/limits/maxValueSize",schemaPath:"#/definitions/Worker_Binding_MemoryCacheLimits/properties/maxValueSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema63.properties.maxValueSize,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3174,7 +3028,7 @@ errors++;
 if(data1.maxTotalValueSize !== undefined){
 let data4 = data1.maxTotalValueSize;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err7 = {instancePath:instancePath+"/limits/maxTotalValueSize",schemaPath:"#/definitions/Worker_Binding_MemoryCacheLimits/properties/maxTotalValueSize/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema66.properties.maxTotalValueSize.type,parentSchema:schema66.properties.maxTotalValueSize,data:data4};
+const err7 = {instancePath:instancePath+"/limits/maxTotalValueSize",schemaPath:"#/definitions/Worker_Binding_MemoryCacheLimits/properties/maxTotalValueSize/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.maxTotalValueSize.type,parentSchema:schema63.properties.maxTotalValueSize,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3185,7 +3039,7 @@ errors++;
 }
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 < 0 || isNaN(data4)){
-const err8 = {instancePath:instancePath+"/limits/maxTotalValueSize",schemaPath:"#/definitions/Worker_Binding_MemoryCacheLimits/properties/maxTotalValueSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema66.properties.maxTotalValueSize,data:data4};
+const err8 = {instancePath:instancePath+"/limits/maxTotalValueSize",schemaPath:"#/definitions/Worker_Binding_MemoryCacheLimits/properties/maxTotalValueSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema63.properties.maxTotalValueSize,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3198,7 +3052,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/limits",schemaPath:"#/definitions/Worker_Binding_MemoryCacheLimits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.type,parentSchema:schema66,data:data1};
+const err9 = {instancePath:instancePath+"/limits",schemaPath:"#/definitions/Worker_Binding_MemoryCacheLimits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.type,parentSchema:schema63,data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3210,7 +3064,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema65.type,parentSchema:schema65,data};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema62.type,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3219,2207 +3073,7 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate69.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema37.required,parentSchema:schema37,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(func2.call(schema37.properties, key0))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema37,data};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.name !== undefined){
-let data0 = data.name;
-if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.name.type,parentSchema:schema37.properties.name,data:data0};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.parameter !== undefined){
-if(!(validate37(data.parameter, {instancePath:instancePath+"/parameter",parentData:data,parentDataProperty:"parameter",rootData}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
-errors = vErrors.length;
-}
-}
-if(data.text !== undefined){
-if(!(validate25(data.text, {instancePath:instancePath+"/text",parentData:data,parentDataProperty:"text",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
-errors = vErrors.length;
-}
-}
-if(data.data !== undefined){
-if(!(validate29(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
-errors = vErrors.length;
-}
-}
-if(data.json !== undefined){
-if(!(validate25(data.json, {instancePath:instancePath+"/json",parentData:data,parentDataProperty:"json",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
-errors = vErrors.length;
-}
-}
-if(data.wasmModule !== undefined){
-if(!(validate29(data.wasmModule, {instancePath:instancePath+"/wasmModule",parentData:data,parentDataProperty:"wasmModule",rootData}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
-errors = vErrors.length;
-}
-}
-if(data.cryptoKey !== undefined){
-if(!(validate45(data.cryptoKey, {instancePath:instancePath+"/cryptoKey",parentData:data,parentDataProperty:"cryptoKey",rootData}))){
-vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
-errors = vErrors.length;
-}
-}
-if(data.service !== undefined){
-if(!(validate53(data.service, {instancePath:instancePath+"/service",parentData:data,parentDataProperty:"service",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
-errors = vErrors.length;
-}
-}
-if(data.durableObjectClass !== undefined){
-if(!(validate53(data.durableObjectClass, {instancePath:instancePath+"/durableObjectClass",parentData:data,parentDataProperty:"durableObjectClass",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
-errors = vErrors.length;
-}
-}
-if(data.durableObjectNamespace !== undefined){
-let data9 = data.durableObjectNamespace;
-const _errs13 = errors;
-let valid1 = false;
-const _errs14 = errors;
-if(typeof data9 !== "string"){
-const err3 = {instancePath:instancePath+"/durableObjectNamespace",schemaPath:"#/properties/durableObjectNamespace/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.durableObjectNamespace.anyOf[0].type,parentSchema:schema37.properties.durableObjectNamespace.anyOf[0],data:data9};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-var _valid0 = _errs14 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs16 = errors;
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-if(data9.className === undefined){
-const err4 = {instancePath:instancePath+"/durableObjectNamespace",schemaPath:"#/definitions/Worker_Binding_DurableObjectNamespaceDesignator/required",keyword:"required",params:{missingProperty: "className"},message:"must have required property '"+"className"+"'",schema:schema61.required,parentSchema:schema61,data:data9};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-for(const key1 in data9){
-if(!((key1 === "className") || (key1 === "serviceName"))){
-const err5 = {instancePath:instancePath+"/durableObjectNamespace",schemaPath:"#/definitions/Worker_Binding_DurableObjectNamespaceDesignator/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema61,data:data9};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data9.className !== undefined){
-let data10 = data9.className;
-if(typeof data10 !== "string"){
-const err6 = {instancePath:instancePath+"/durableObjectNamespace/className",schemaPath:"#/definitions/Worker_Binding_DurableObjectNamespaceDesignator/properties/className/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.properties.className.type,parentSchema:schema61.properties.className,data:data10};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data9.serviceName !== undefined){
-let data11 = data9.serviceName;
-if(typeof data11 !== "string"){
-const err7 = {instancePath:instancePath+"/durableObjectNamespace/serviceName",schemaPath:"#/definitions/Worker_Binding_DurableObjectNamespaceDesignator/properties/serviceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.properties.serviceName.type,parentSchema:schema61.properties.serviceName,data:data11};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-else {
-const err8 = {instancePath:instancePath+"/durableObjectNamespace",schemaPath:"#/definitions/Worker_Binding_DurableObjectNamespaceDesignator/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.type,parentSchema:schema61,data:data9};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-var _valid0 = _errs16 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err9 = {instancePath:instancePath+"/durableObjectNamespace",schemaPath:"#/properties/durableObjectNamespace/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema37.properties.durableObjectNamespace.anyOf,parentSchema:schema37.properties.durableObjectNamespace,data:data9};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-else {
-errors = _errs13;
-if(vErrors !== null){
-if(_errs13){
-vErrors.length = _errs13;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.kvNamespace !== undefined){
-if(!(validate53(data.kvNamespace, {instancePath:instancePath+"/kvNamespace",parentData:data,parentDataProperty:"kvNamespace",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
-errors = vErrors.length;
-}
-}
-if(data.r2Bucket !== undefined){
-if(!(validate53(data.r2Bucket, {instancePath:instancePath+"/r2Bucket",parentData:data,parentDataProperty:"r2Bucket",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
-errors = vErrors.length;
-}
-}
-if(data.wrapped !== undefined){
-if(!(validate62(data.wrapped, {instancePath:instancePath+"/wrapped",parentData:data,parentDataProperty:"wrapped",rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
-errors = vErrors.length;
-}
-}
-if(data.queue !== undefined){
-if(!(validate53(data.queue, {instancePath:instancePath+"/queue",parentData:data,parentDataProperty:"queue",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
-errors = vErrors.length;
-}
-}
-if(data.fromEnvironment !== undefined){
-let data16 = data.fromEnvironment;
-if(typeof data16 !== "string"){
-const err10 = {instancePath:instancePath+"/fromEnvironment",schemaPath:"#/properties/fromEnvironment/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.fromEnvironment.type,parentSchema:schema37.properties.fromEnvironment,data:data16};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data.analyticsEngine !== undefined){
-if(!(validate53(data.analyticsEngine, {instancePath:instancePath+"/analyticsEngine",parentData:data,parentDataProperty:"analyticsEngine",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
-errors = vErrors.length;
-}
-}
-if(data.hyperdrive !== undefined){
-if(!(validate66(data.hyperdrive, {instancePath:instancePath+"/hyperdrive",parentData:data,parentDataProperty:"hyperdrive",rootData}))){
-vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
-errors = vErrors.length;
-}
-}
-if(data.unsafeEval !== undefined){
-let data19 = data.unsafeEval;
-if(typeof data19 !== "boolean"){
-const err11 = {instancePath:instancePath+"/unsafeEval",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.type,parentSchema:schema40,data:data19};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-if(true !== data19){
-const err12 = {instancePath:instancePath+"/unsafeEval",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema40,data:data19};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data.memoryCache !== undefined){
-if(!(validate69(data.memoryCache, {instancePath:instancePath+"/memoryCache",parentData:data,parentDataProperty:"memoryCache",rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
-errors = vErrors.length;
-}
-}
-if(data.workerLoader !== undefined){
-let data21 = data.workerLoader;
-if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
-for(const key2 in data21){
-if(!(key2 === "id")){
-const err13 = {instancePath:instancePath+"/workerLoader",schemaPath:"#/definitions/Worker_Binding_WorkerLoader/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema67,data:data21};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-if(data21.id !== undefined){
-let data22 = data21.id;
-if(typeof data22 !== "string"){
-const err14 = {instancePath:instancePath+"/workerLoader/id",schemaPath:"#/definitions/Worker_Binding_WorkerLoader/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.id.type,parentSchema:schema67.properties.id,data:data22};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/workerLoader",schemaPath:"#/definitions/Worker_Binding_WorkerLoader/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema67.type,parentSchema:schema67,data:data21};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data.workerdDebugPort !== undefined){
-let data23 = data.workerdDebugPort;
-if(typeof data23 !== "boolean"){
-const err16 = {instancePath:instancePath+"/workerdDebugPort",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.type,parentSchema:schema40,data:data23};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-if(true !== data23){
-const err17 = {instancePath:instancePath+"/workerdDebugPort",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema40,data:data23};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-}
-else {
-const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.type,parentSchema:schema37,data};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-validate36.errors = vErrors;
-return errors === 0;
-}
-
-const schema69 = {"type":"object","properties":{"className":{"type":"string","description":"Exported class name."},"uniqueKey":{"type":"string","description":"Stable secret from which object ids are derived; losing it loses access to stored objects."},"ephemeralLocal":{"$ref":"#/definitions/Void","description":"Objects without storage, addressed by any string. Experimental."},"preventEviction":{"type":"boolean","description":"Keep objects in memory instead of evicting them when idle."},"enableSql":{"type":"boolean","description":"Allow the `storage.sql` API."},"container":{"$ref":"#/definitions/Worker_DurableObjectNamespace_ContainerOptions","description":"A container attached to each object."}},"required":["className"],"additionalProperties":false,"description":"A Durable Object class of this worker. Set `uniqueKey` or `ephemeralLocal`."};
-const schema71 = {"type":"object","properties":{"imageName":{"type":"string","description":"Default image."},"privileges":{"$ref":"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges","description":"Docker HostConfig privileges, passed through unchecked."},"images":{"type":"array","items":{"$ref":"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_NamedImage"},"description":"Images offered to the object as `ctx.container.images`."}},"additionalProperties":false,"description":"A Durable Object's container."};
-const schema74 = {"type":"object","properties":{"name":{"type":"string"},"image":{"type":"string"}},"additionalProperties":false};
-const schema72 = {"type":"object","properties":{"capabilities":{"type":"array","items":{"type":"string"},"description":"Docker `CapAdd` values."},"devices":{"type":"array","items":{"$ref":"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges_Device"},"description":"Docker `Devices` values."},"securityOpt":{"type":"array","items":{"type":"string"},"description":"Docker `SecurityOpt` values."}},"additionalProperties":false};
-const schema73 = {"type":"object","properties":{"pathOnHost":{"type":"string"},"pathInContainer":{"type":"string"},"cgroupPermissions":{"type":"string"}},"additionalProperties":false};
-
-function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!(((key0 === "capabilities") || (key0 === "devices")) || (key0 === "securityOpt"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.capabilities !== undefined){
-let data0 = data.capabilities;
-if(Array.isArray(data0)){
-const len0 = data0.length;
-for(let i0=0; i0<len0; i0++){
-let data1 = data0[i0];
-if(typeof data1 !== "string"){
-const err1 = {instancePath:instancePath+"/capabilities/" + i0,schemaPath:"#/properties/capabilities/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.capabilities.items.type,parentSchema:schema72.properties.capabilities.items,data:data1};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-}
-else {
-const err2 = {instancePath:instancePath+"/capabilities",schemaPath:"#/properties/capabilities/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema72.properties.capabilities.type,parentSchema:schema72.properties.capabilities,data:data0};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.devices !== undefined){
-let data2 = data.devices;
-if(Array.isArray(data2)){
-const len1 = data2.length;
-for(let i1=0; i1<len1; i1++){
-let data3 = data2[i1];
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-for(const key1 in data3){
-if(!(((key1 === "pathOnHost") || (key1 === "pathInContainer")) || (key1 === "cgroupPermissions"))){
-const err3 = {instancePath:instancePath+"/devices/" + i1,schemaPath:"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges_Device/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema73,data:data3};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-if(data3.pathOnHost !== undefined){
-let data4 = data3.pathOnHost;
-if(typeof data4 !== "string"){
-const err4 = {instancePath:instancePath+"/devices/" + i1+"/pathOnHost",schemaPath:"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges_Device/properties/pathOnHost/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.pathOnHost.type,parentSchema:schema73.properties.pathOnHost,data:data4};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data3.pathInContainer !== undefined){
-let data5 = data3.pathInContainer;
-if(typeof data5 !== "string"){
-const err5 = {instancePath:instancePath+"/devices/" + i1+"/pathInContainer",schemaPath:"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges_Device/properties/pathInContainer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.pathInContainer.type,parentSchema:schema73.properties.pathInContainer,data:data5};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data3.cgroupPermissions !== undefined){
-let data6 = data3.cgroupPermissions;
-if(typeof data6 !== "string"){
-const err6 = {instancePath:instancePath+"/devices/" + i1+"/cgroupPermissions",schemaPath:"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges_Device/properties/cgroupPermissions/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.cgroupPermissions.type,parentSchema:schema73.properties.cgroupPermissions,data:data6};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/devices/" + i1,schemaPath:"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges_Device/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.type,parentSchema:schema73,data:data3};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-else {
-const err8 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema72.properties.devices.type,parentSchema:schema72.properties.devices,data:data2};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-if(data.securityOpt !== undefined){
-let data7 = data.securityOpt;
-if(Array.isArray(data7)){
-const len2 = data7.length;
-for(let i2=0; i2<len2; i2++){
-let data8 = data7[i2];
-if(typeof data8 !== "string"){
-const err9 = {instancePath:instancePath+"/securityOpt/" + i2,schemaPath:"#/properties/securityOpt/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.securityOpt.items.type,parentSchema:schema72.properties.securityOpt.items,data:data8};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/securityOpt",schemaPath:"#/properties/securityOpt/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema72.properties.securityOpt.type,parentSchema:schema72.properties.securityOpt,data:data7};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-validate76.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!(((key0 === "imageName") || (key0 === "privileges")) || (key0 === "images"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema71,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.imageName !== undefined){
-let data0 = data.imageName;
-if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/imageName",schemaPath:"#/properties/imageName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.imageName.type,parentSchema:schema71.properties.imageName,data:data0};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.privileges !== undefined){
-if(!(validate76(data.privileges, {instancePath:instancePath+"/privileges",parentData:data,parentDataProperty:"privileges",rootData}))){
-vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
-errors = vErrors.length;
-}
-}
-if(data.images !== undefined){
-let data2 = data.images;
-if(Array.isArray(data2)){
-const len0 = data2.length;
-for(let i0=0; i0<len0; i0++){
-let data3 = data2[i0];
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-for(const key1 in data3){
-if(!((key1 === "name") || (key1 === "image"))){
-const err2 = {instancePath:instancePath+"/images/" + i0,schemaPath:"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_NamedImage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema74,data:data3};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data3.name !== undefined){
-let data4 = data3.name;
-if(typeof data4 !== "string"){
-const err3 = {instancePath:instancePath+"/images/" + i0+"/name",schemaPath:"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_NamedImage/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.name.type,parentSchema:schema74.properties.name,data:data4};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-if(data3.image !== undefined){
-let data5 = data3.image;
-if(typeof data5 !== "string"){
-const err4 = {instancePath:instancePath+"/images/" + i0+"/image",schemaPath:"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_NamedImage/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.image.type,parentSchema:schema74.properties.image,data:data5};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/images/" + i0,schemaPath:"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_NamedImage/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.type,parentSchema:schema74,data:data3};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-}
-else {
-const err6 = {instancePath:instancePath+"/images",schemaPath:"#/properties/images/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema71.properties.images.type,parentSchema:schema71.properties.images,data:data2};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-}
-else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-validate75.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.className === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "className"},message:"must have required property '"+"className"+"'",schema:schema69.required,parentSchema:schema69,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-for(const key0 in data){
-if(!((((((key0 === "className") || (key0 === "uniqueKey")) || (key0 === "ephemeralLocal")) || (key0 === "preventEviction")) || (key0 === "enableSql")) || (key0 === "container"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema69,data};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.className !== undefined){
-let data0 = data.className;
-if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/className",schemaPath:"#/properties/className/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.className.type,parentSchema:schema69.properties.className,data:data0};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.uniqueKey !== undefined){
-let data1 = data.uniqueKey;
-if(typeof data1 !== "string"){
-const err3 = {instancePath:instancePath+"/uniqueKey",schemaPath:"#/properties/uniqueKey/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.uniqueKey.type,parentSchema:schema69.properties.uniqueKey,data:data1};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-if(data.ephemeralLocal !== undefined){
-let data2 = data.ephemeralLocal;
-if(typeof data2 !== "boolean"){
-const err4 = {instancePath:instancePath+"/ephemeralLocal",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.type,parentSchema:schema40,data:data2};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if(true !== data2){
-const err5 = {instancePath:instancePath+"/ephemeralLocal",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema40,data:data2};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.preventEviction !== undefined){
-let data3 = data.preventEviction;
-if(typeof data3 !== "boolean"){
-const err6 = {instancePath:instancePath+"/preventEviction",schemaPath:"#/properties/preventEviction/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema69.properties.preventEviction.type,parentSchema:schema69.properties.preventEviction,data:data3};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data.enableSql !== undefined){
-let data4 = data.enableSql;
-if(typeof data4 !== "boolean"){
-const err7 = {instancePath:instancePath+"/enableSql",schemaPath:"#/properties/enableSql/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema69.properties.enableSql.type,parentSchema:schema69.properties.enableSql,data:data4};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.container !== undefined){
-if(!(validate75(data.container, {instancePath:instancePath+"/container",parentData:data,parentDataProperty:"container",rootData}))){
-vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-validate74.errors = vErrors;
-return errors === 0;
-}
-
-const schema75 = {"type":"object","properties":{"none":{"$ref":"#/definitions/Void","description":"No storage; only allowed without namespaces or with ephemeral ones."},"inMemory":{"$ref":"#/definitions/Void","description":"In memory, lost when the process exits."},"localDisk":{"type":"string","description":"In the directory of the named `disk` service, which must be writable."}},"additionalProperties":false,"description":"Storage of Durable Objects. Set exactly one member."};
-
-function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!(((key0 === "none") || (key0 === "inMemory")) || (key0 === "localDisk"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema75,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.none !== undefined){
-let data0 = data.none;
-if(typeof data0 !== "boolean"){
-const err1 = {instancePath:instancePath+"/none",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.type,parentSchema:schema40,data:data0};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(true !== data0){
-const err2 = {instancePath:instancePath+"/none",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema40,data:data0};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.inMemory !== undefined){
-let data1 = data.inMemory;
-if(typeof data1 !== "boolean"){
-const err3 = {instancePath:instancePath+"/inMemory",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.type,parentSchema:schema40,data:data1};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-if(true !== data1){
-const err4 = {instancePath:instancePath+"/inMemory",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema40,data:data1};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.localDisk !== undefined){
-let data2 = data.localDisk;
-if(typeof data2 !== "string"){
-const err5 = {instancePath:instancePath+"/localDisk",schemaPath:"#/properties/localDisk/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.localDisk.type,parentSchema:schema75.properties.localDisk,data:data2};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-}
-else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-validate80.errors = vErrors;
-return errors === 0;
-}
-
-const schema78 = {"type":"object","properties":{"none":{"$ref":"#/definitions/Void","description":"No engine."},"localDocker":{"$ref":"#/definitions/Worker_DockerConfiguration","description":"The local Docker daemon."}},"additionalProperties":false,"description":"The container engine. Set exactly one member."};
-const schema80 = {"type":"object","properties":{"socketPath":{"type":"string","description":"Path of the Docker socket."},"containerEgressInterceptorImage":{"type":"string","description":"Image of the sidecar that routes containers' outbound traffic through workerd."},"sessionId":{"type":"string","description":"Session name that scopes the Docker resources workerd creates."}},"additionalProperties":false};
-
-function validate84(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!((key0 === "none") || (key0 === "localDocker"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema78,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.none !== undefined){
-let data0 = data.none;
-if(typeof data0 !== "boolean"){
-const err1 = {instancePath:instancePath+"/none",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.type,parentSchema:schema40,data:data0};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(true !== data0){
-const err2 = {instancePath:instancePath+"/none",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema40,data:data0};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.localDocker !== undefined){
-let data1 = data.localDocker;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-for(const key1 in data1){
-if(!(((key1 === "socketPath") || (key1 === "containerEgressInterceptorImage")) || (key1 === "sessionId"))){
-const err3 = {instancePath:instancePath+"/localDocker",schemaPath:"#/definitions/Worker_DockerConfiguration/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema80,data:data1};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-if(data1.socketPath !== undefined){
-let data2 = data1.socketPath;
-if(typeof data2 !== "string"){
-const err4 = {instancePath:instancePath+"/localDocker/socketPath",schemaPath:"#/definitions/Worker_DockerConfiguration/properties/socketPath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema80.properties.socketPath.type,parentSchema:schema80.properties.socketPath,data:data2};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data1.containerEgressInterceptorImage !== undefined){
-let data3 = data1.containerEgressInterceptorImage;
-if(typeof data3 !== "string"){
-const err5 = {instancePath:instancePath+"/localDocker/containerEgressInterceptorImage",schemaPath:"#/definitions/Worker_DockerConfiguration/properties/containerEgressInterceptorImage/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema80.properties.containerEgressInterceptorImage.type,parentSchema:schema80.properties.containerEgressInterceptorImage,data:data3};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data1.sessionId !== undefined){
-let data4 = data1.sessionId;
-if(typeof data4 !== "string"){
-const err6 = {instancePath:instancePath+"/localDocker/sessionId",schemaPath:"#/definitions/Worker_DockerConfiguration/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema80.properties.sessionId.type,parentSchema:schema80.properties.sessionId,data:data4};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/localDocker",schemaPath:"#/definitions/Worker_DockerConfiguration/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema80.type,parentSchema:schema80,data:data1};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.type,parentSchema:schema78,data};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-validate84.errors = vErrors;
-return errors === 0;
-}
-
-const schema81 = {"type":"object","properties":{"actorClass":{"$ref":"#/definitions/ServiceDesignator","description":"Durable Object class that runs the Workflows."},"workflows":{"type":"array","items":{"$ref":"#/definitions/WorkflowsEngine_Workflow"},"description":"Workflows that get a binding in `ctx.exports`."}},"additionalProperties":false,"description":"The engine that runs the Workflows of a worker."};
-const schema82 = {"type":"object","properties":{"className":{"type":"string","description":"Name of the class that extends `WorkflowEntrypoint`."},"name":{"type":"string","description":"Name of the Workflow."},"bindingService":{"$ref":"#/definitions/ServiceDesignator","description":"Service that implements the Workflows API for the binding."}},"additionalProperties":false,"description":"One Workflow of a worker."};
-
-function validate89(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!(((key0 === "className") || (key0 === "name")) || (key0 === "bindingService"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema82,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.className !== undefined){
-let data0 = data.className;
-if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/className",schemaPath:"#/properties/className/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.className.type,parentSchema:schema82.properties.className,data:data0};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.name !== undefined){
-let data1 = data.name;
-if(typeof data1 !== "string"){
-const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.name.type,parentSchema:schema82.properties.name,data:data1};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.bindingService !== undefined){
-if(!(validate53(data.bindingService, {instancePath:instancePath+"/bindingService",parentData:data,parentDataProperty:"bindingService",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema82.type,parentSchema:schema82,data};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-validate89.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate87(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!((key0 === "actorClass") || (key0 === "workflows"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema81,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.actorClass !== undefined){
-if(!(validate53(data.actorClass, {instancePath:instancePath+"/actorClass",parentData:data,parentDataProperty:"actorClass",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
-errors = vErrors.length;
-}
-}
-if(data.workflows !== undefined){
-let data1 = data.workflows;
-if(Array.isArray(data1)){
-const len0 = data1.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate89(data1[i0], {instancePath:instancePath+"/workflows/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate89.errors : vErrors.concat(validate89.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err1 = {instancePath:instancePath+"/workflows",schemaPath:"#/properties/workflows/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema81.properties.workflows.type,parentSchema:schema81.properties.workflows,data:data1};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-}
-else {
-const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema81.type,parentSchema:schema81,data};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-validate87.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!(func2.call(schema31.properties, key0))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.modules !== undefined){
-let data0 = data.modules;
-if(Array.isArray(data0)){
-const len0 = data0.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate24(data0[i0], {instancePath:instancePath+"/modules/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err1 = {instancePath:instancePath+"/modules",schemaPath:"#/properties/modules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.modules.type,parentSchema:schema31.properties.modules,data:data0};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.serviceWorkerScript !== undefined){
-if(!(validate25(data.serviceWorkerScript, {instancePath:instancePath+"/serviceWorkerScript",parentData:data,parentDataProperty:"serviceWorkerScript",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
-errors = vErrors.length;
-}
-}
-if(data.inherit !== undefined){
-let data3 = data.inherit;
-if(typeof data3 !== "string"){
-const err2 = {instancePath:instancePath+"/inherit",schemaPath:"#/properties/inherit/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.inherit.type,parentSchema:schema31.properties.inherit,data:data3};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.compatibilityDate !== undefined){
-let data4 = data.compatibilityDate;
-if(typeof data4 !== "string"){
-const err3 = {instancePath:instancePath+"/compatibilityDate",schemaPath:"#/properties/compatibilityDate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.compatibilityDate.type,parentSchema:schema31.properties.compatibilityDate,data:data4};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-if(data.compatibilityFlags !== undefined){
-let data5 = data.compatibilityFlags;
-if(Array.isArray(data5)){
-const len1 = data5.length;
-for(let i1=0; i1<len1; i1++){
-let data6 = data5[i1];
-if(typeof data6 !== "string"){
-const err4 = {instancePath:instancePath+"/compatibilityFlags/" + i1,schemaPath:"#/properties/compatibilityFlags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.compatibilityFlags.items.type,parentSchema:schema31.properties.compatibilityFlags.items,data:data6};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/compatibilityFlags",schemaPath:"#/properties/compatibilityFlags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.compatibilityFlags.type,parentSchema:schema31.properties.compatibilityFlags,data:data5};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.bindings !== undefined){
-let data7 = data.bindings;
-if(Array.isArray(data7)){
-const len2 = data7.length;
-for(let i2=0; i2<len2; i2++){
-if(!(validate36(data7[i2], {instancePath:instancePath+"/bindings/" + i2,parentData:data7,parentDataProperty:i2,rootData}))){
-vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err6 = {instancePath:instancePath+"/bindings",schemaPath:"#/properties/bindings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.bindings.type,parentSchema:schema31.properties.bindings,data:data7};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data.globalOutbound !== undefined){
-if(!(validate53(data.globalOutbound, {instancePath:instancePath+"/globalOutbound",parentData:data,parentDataProperty:"globalOutbound",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
-errors = vErrors.length;
-}
-}
-if(data.cacheApiOutbound !== undefined){
-if(!(validate53(data.cacheApiOutbound, {instancePath:instancePath+"/cacheApiOutbound",parentData:data,parentDataProperty:"cacheApiOutbound",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
-errors = vErrors.length;
-}
-}
-if(data.durableObjectNamespaces !== undefined){
-let data11 = data.durableObjectNamespaces;
-if(Array.isArray(data11)){
-const len3 = data11.length;
-for(let i3=0; i3<len3; i3++){
-if(!(validate74(data11[i3], {instancePath:instancePath+"/durableObjectNamespaces/" + i3,parentData:data11,parentDataProperty:i3,rootData}))){
-vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/durableObjectNamespaces",schemaPath:"#/properties/durableObjectNamespaces/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.durableObjectNamespaces.type,parentSchema:schema31.properties.durableObjectNamespaces,data:data11};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.durableObjectUniqueKeyModifier !== undefined){
-let data13 = data.durableObjectUniqueKeyModifier;
-if(typeof data13 !== "string"){
-const err8 = {instancePath:instancePath+"/durableObjectUniqueKeyModifier",schemaPath:"#/properties/durableObjectUniqueKeyModifier/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.durableObjectUniqueKeyModifier.type,parentSchema:schema31.properties.durableObjectUniqueKeyModifier,data:data13};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-if(data.durableObjectStorage !== undefined){
-if(!(validate80(data.durableObjectStorage, {instancePath:instancePath+"/durableObjectStorage",parentData:data,parentDataProperty:"durableObjectStorage",rootData}))){
-vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
-errors = vErrors.length;
-}
-}
-if(data.moduleFallback !== undefined){
-let data15 = data.moduleFallback;
-if(typeof data15 !== "string"){
-const err9 = {instancePath:instancePath+"/moduleFallback",schemaPath:"#/properties/moduleFallback/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.moduleFallback.type,parentSchema:schema31.properties.moduleFallback,data:data15};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-if(data.tails !== undefined){
-let data16 = data.tails;
-if(Array.isArray(data16)){
-const len4 = data16.length;
-for(let i4=0; i4<len4; i4++){
-if(!(validate53(data16[i4], {instancePath:instancePath+"/tails/" + i4,parentData:data16,parentDataProperty:i4,rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/tails",schemaPath:"#/properties/tails/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.tails.type,parentSchema:schema31.properties.tails,data:data16};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data.streamingTails !== undefined){
-let data18 = data.streamingTails;
-if(Array.isArray(data18)){
-const len5 = data18.length;
-for(let i5=0; i5<len5; i5++){
-if(!(validate53(data18[i5], {instancePath:instancePath+"/streamingTails/" + i5,parentData:data18,parentDataProperty:i5,rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err11 = {instancePath:instancePath+"/streamingTails",schemaPath:"#/properties/streamingTails/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.streamingTails.type,parentSchema:schema31.properties.streamingTails,data:data18};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.containerEngine !== undefined){
-if(!(validate84(data.containerEngine, {instancePath:instancePath+"/containerEngine",parentData:data,parentDataProperty:"containerEngine",rootData}))){
-vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
-errors = vErrors.length;
-}
-}
-if(data.accessBlobHeader !== undefined){
-let data21 = data.accessBlobHeader;
-if(typeof data21 !== "string"){
-const err12 = {instancePath:instancePath+"/accessBlobHeader",schemaPath:"#/properties/accessBlobHeader/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.accessBlobHeader.type,parentSchema:schema31.properties.accessBlobHeader,data:data21};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data.accessBindingService !== undefined){
-if(!(validate53(data.accessBindingService, {instancePath:instancePath+"/accessBindingService",parentData:data,parentDataProperty:"accessBindingService",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
-errors = vErrors.length;
-}
-}
-if(data.workflowsEngine !== undefined){
-if(!(validate87(data.workflowsEngine, {instancePath:instancePath+"/workflowsEngine",parentData:data,parentDataProperty:"workflowsEngine",rootData}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-validate23.errors = vErrors;
-return errors === 0;
-}
-
-const schema83 = {"type":"object","properties":{"allow":{"type":"array","items":{"type":"string"},"description":"CIDR ranges or `public`, `private`, `local`, `network`, `unix`, `unix-abstract`. workerd's default is `[\"public\"]`."},"deny":{"type":"array","items":{"type":"string"},"description":"Ranges refused even when `allow` contains them."},"tlsOptions":{"$ref":"#/definitions/TlsOptions","description":"TLS for https fetches; without it they fail."}},"additionalProperties":false,"description":"Access to a network, limited by address ranges."};
-const schema84 = {"type":"object","properties":{"keypair":{"$ref":"#/definitions/TlsOptions_Keypair","description":"Private key and certificate chain; required on a server."},"requireClientCerts":{"type":"boolean","description":"Reject clients without a certificate from a trusted CA.","default":false},"trustBrowserCas":{"type":"boolean","description":"Trust the CAs that browsers trust.","default":false},"trustedCertificates":{"type":"array","items":{"$ref":"#/definitions/TextOrFile"},"description":"Additional trusted CA certificates in PEM."},"minVersion":{"type":"string","enum":["goodDefault","ssl3","tls1Dot0","tls1Dot1","tls1Dot2","tls1Dot3"],"description":"Minimum TLS version.","default":"goodDefault"},"cipherList":{"type":"string","description":"OpenSSL cipher list."}},"additionalProperties":false,"description":"TLS options of a client or a server."};
-const schema85 = {"type":"object","properties":{"privateKey":{"$ref":"#/definitions/TextOrFile","description":"Private key in PEM, usually `{ embed: \"key.pem\" }`."},"certificateChain":{"$ref":"#/definitions/TextOrFile","description":"Certificate chain in PEM, leaf first."}},"required":["privateKey","certificateChain"],"additionalProperties":false,"description":"A private key and its certificate chain."};
-
-function validate96(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.privateKey === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "privateKey"},message:"must have required property '"+"privateKey"+"'",schema:schema85.required,parentSchema:schema85,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.certificateChain === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "certificateChain"},message:"must have required property '"+"certificateChain"+"'",schema:schema85.required,parentSchema:schema85,data};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-for(const key0 in data){
-if(!((key0 === "privateKey") || (key0 === "certificateChain"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema85,data};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.privateKey !== undefined){
-if(!(validate25(data.privateKey, {instancePath:instancePath+"/privateKey",parentData:data,parentDataProperty:"privateKey",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
-errors = vErrors.length;
-}
-}
-if(data.certificateChain !== undefined){
-if(!(validate25(data.certificateChain, {instancePath:instancePath+"/certificateChain",parentData:data,parentDataProperty:"certificateChain",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema85.type,parentSchema:schema85,data};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-validate96.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate95(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!((((((key0 === "keypair") || (key0 === "requireClientCerts")) || (key0 === "trustBrowserCas")) || (key0 === "trustedCertificates")) || (key0 === "minVersion")) || (key0 === "cipherList"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema84,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.keypair !== undefined){
-if(!(validate96(data.keypair, {instancePath:instancePath+"/keypair",parentData:data,parentDataProperty:"keypair",rootData}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
-errors = vErrors.length;
-}
-}
-if(data.requireClientCerts !== undefined){
-let data1 = data.requireClientCerts;
-if(typeof data1 !== "boolean"){
-const err1 = {instancePath:instancePath+"/requireClientCerts",schemaPath:"#/properties/requireClientCerts/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema84.properties.requireClientCerts.type,parentSchema:schema84.properties.requireClientCerts,data:data1};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.trustBrowserCas !== undefined){
-let data2 = data.trustBrowserCas;
-if(typeof data2 !== "boolean"){
-const err2 = {instancePath:instancePath+"/trustBrowserCas",schemaPath:"#/properties/trustBrowserCas/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema84.properties.trustBrowserCas.type,parentSchema:schema84.properties.trustBrowserCas,data:data2};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.trustedCertificates !== undefined){
-let data3 = data.trustedCertificates;
-if(Array.isArray(data3)){
-const len0 = data3.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate25(data3[i0], {instancePath:instancePath+"/trustedCertificates/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err3 = {instancePath:instancePath+"/trustedCertificates",schemaPath:"#/properties/trustedCertificates/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema84.properties.trustedCertificates.type,parentSchema:schema84.properties.trustedCertificates,data:data3};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-if(data.minVersion !== undefined){
-let data5 = data.minVersion;
-if(typeof data5 !== "string"){
-const err4 = {instancePath:instancePath+"/minVersion",schemaPath:"#/properties/minVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.properties.minVersion.type,parentSchema:schema84.properties.minVersion,data:data5};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if(!((((((data5 === "goodDefault") || (data5 === "ssl3")) || (data5 === "tls1Dot0")) || (data5 === "tls1Dot1")) || (data5 === "tls1Dot2")) || (data5 === "tls1Dot3"))){
-const err5 = {instancePath:instancePath+"/minVersion",schemaPath:"#/properties/minVersion/enum",keyword:"enum",params:{allowedValues: schema84.properties.minVersion.enum},message:"must be equal to one of the allowed values",schema:schema84.properties.minVersion.enum,parentSchema:schema84.properties.minVersion,data:data5};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.cipherList !== undefined){
-let data6 = data.cipherList;
-if(typeof data6 !== "string"){
-const err6 = {instancePath:instancePath+"/cipherList",schemaPath:"#/properties/cipherList/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.properties.cipherList.type,parentSchema:schema84.properties.cipherList,data:data6};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-}
-else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema84.type,parentSchema:schema84,data};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-validate95.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate94(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!(((key0 === "allow") || (key0 === "deny")) || (key0 === "tlsOptions"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema83,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.allow !== undefined){
-let data0 = data.allow;
-if(Array.isArray(data0)){
-const len0 = data0.length;
-for(let i0=0; i0<len0; i0++){
-let data1 = data0[i0];
-if(typeof data1 !== "string"){
-const err1 = {instancePath:instancePath+"/allow/" + i0,schemaPath:"#/properties/allow/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema83.properties.allow.items.type,parentSchema:schema83.properties.allow.items,data:data1};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-}
-else {
-const err2 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema83.properties.allow.type,parentSchema:schema83.properties.allow,data:data0};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.deny !== undefined){
-let data2 = data.deny;
-if(Array.isArray(data2)){
-const len1 = data2.length;
-for(let i1=0; i1<len1; i1++){
-let data3 = data2[i1];
-if(typeof data3 !== "string"){
-const err3 = {instancePath:instancePath+"/deny/" + i1,schemaPath:"#/properties/deny/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema83.properties.deny.items.type,parentSchema:schema83.properties.deny.items,data:data3};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-}
-else {
-const err4 = {instancePath:instancePath+"/deny",schemaPath:"#/properties/deny/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema83.properties.deny.type,parentSchema:schema83.properties.deny,data:data2};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.tlsOptions !== undefined){
-if(!(validate95(data.tlsOptions, {instancePath:instancePath+"/tlsOptions",parentData:data,parentDataProperty:"tlsOptions",rootData}))){
-vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema83.type,parentSchema:schema83,data};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-validate94.errors = vErrors;
-return errors === 0;
-}
-
-const schema86 = {"type":"object","properties":{"address":{"type":"string","description":"`HOST:PORT`, `[IPv6]:PORT` or `unix:/path`. Without it, it is given with `--external-addr`."},"http":{"$ref":"#/definitions/HttpOptions","description":"Plain HTTP."},"https":{"$ref":"#/definitions/ExternalServer_Https","description":"HTTPS."},"tcp":{"$ref":"#/definitions/ExternalServer_Tcp","description":"Raw TCP, for `connect()` only."}},"additionalProperties":false,"description":"A server that receives every request sent to the service. Set at most one protocol; plain HTTP without one."};
-const schema87 = {"type":"object","properties":{"style":{"type":"string","enum":["host","proxy"],"description":"`host`: ordinary HTTP; `proxy`: forward-proxy requests with a full URL.","default":"host"},"forwardedProtoHeader":{"type":"string","description":"Header whose value (`http` or `https`) sets the scheme of the request URL. Trust it only behind a proxy."},"cfBlobHeader":{"type":"string","description":"Header that carries `request.cf` as JSON. Trust it only behind a proxy."},"injectRequestHeaders":{"type":"array","items":{"$ref":"#/definitions/HttpOptions_Header"},"description":"Headers set on every request, replacing any of the same name."},"injectResponseHeaders":{"type":"array","items":{"$ref":"#/definitions/HttpOptions_Header"},"description":"Headers set on every response, replacing any of the same name."},"capnpConnectHost":{"type":"string","description":"Host that a CONNECT request names to open a Cap'n Proto RPC connection."}},"additionalProperties":false,"description":"HTTP options of a socket or a server."};
-const schema88 = {"type":"object","properties":{"name":{"type":"string","description":"Header name, case-insensitive."},"value":{"type":"string","description":"Value; without it the header is removed."}},"required":["name"],"additionalProperties":false,"description":"A header to inject."};
-
-function validate104(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!((((((key0 === "style") || (key0 === "forwardedProtoHeader")) || (key0 === "cfBlobHeader")) || (key0 === "injectRequestHeaders")) || (key0 === "injectResponseHeaders")) || (key0 === "capnpConnectHost"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema87,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.style !== undefined){
-let data0 = data.style;
-if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/style",schemaPath:"#/properties/style/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.properties.style.type,parentSchema:schema87.properties.style,data:data0};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(!((data0 === "host") || (data0 === "proxy"))){
-const err2 = {instancePath:instancePath+"/style",schemaPath:"#/properties/style/enum",keyword:"enum",params:{allowedValues: schema87.properties.style.enum},message:"must be equal to one of the allowed values",schema:schema87.properties.style.enum,parentSchema:schema87.properties.style,data:data0};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.forwardedProtoHeader !== undefined){
-let data1 = data.forwardedProtoHeader;
-if(typeof data1 !== "string"){
-const err3 = {instancePath:instancePath+"/forwardedProtoHeader",schemaPath:"#/properties/forwardedProtoHeader/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.properties.forwardedProtoHeader.type,parentSchema:schema87.properties.forwardedProtoHeader,data:data1};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-if(data.cfBlobHeader !== undefined){
-let data2 = data.cfBlobHeader;
-if(typeof data2 !== "string"){
-const err4 = {instancePath:instancePath+"/cfBlobHeader",schemaPath:"#/properties/cfBlobHeader/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.properties.cfBlobHeader.type,parentSchema:schema87.properties.cfBlobHeader,data:data2};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.injectRequestHeaders !== undefined){
-let data3 = data.injectRequestHeaders;
-if(Array.isArray(data3)){
-const len0 = data3.length;
-for(let i0=0; i0<len0; i0++){
-let data4 = data3[i0];
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.name === undefined){
-const err5 = {instancePath:instancePath+"/injectRequestHeaders/" + i0,schemaPath:"#/definitions/HttpOptions_Header/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema88.required,parentSchema:schema88,data:data4};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-for(const key1 in data4){
-if(!((key1 === "name") || (key1 === "value"))){
-const err6 = {instancePath:instancePath+"/injectRequestHeaders/" + i0,schemaPath:"#/definitions/HttpOptions_Header/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema88,data:data4};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data4.name !== undefined){
-let data5 = data4.name;
-if(typeof data5 !== "string"){
-const err7 = {instancePath:instancePath+"/injectRequestHeaders/" + i0+"/name",schemaPath:"#/definitions/HttpOptions_Header/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.name.type,parentSchema:schema88.properties.name,data:data5};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data4.value !== undefined){
-let data6 = data4.value;
-if(typeof data6 !== "string"){
-const err8 = {instancePath:instancePath+"/injectRequestHeaders/" + i0+"/value",schemaPath:"#/definitions/HttpOptions_Header/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.value.type,parentSchema:schema88.properties.value,data:data6};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/injectRequestHeaders/" + i0,schemaPath:"#/definitions/HttpOptions_Header/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema88.type,parentSchema:schema88,data:data4};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/injectRequestHeaders",schemaPath:"#/properties/injectRequestHeaders/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema87.properties.injectRequestHeaders.type,parentSchema:schema87.properties.injectRequestHeaders,data:data3};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data.injectResponseHeaders !== undefined){
-let data7 = data.injectResponseHeaders;
-if(Array.isArray(data7)){
-const len1 = data7.length;
-for(let i1=0; i1<len1; i1++){
-let data8 = data7[i1];
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(data8.name === undefined){
-const err11 = {instancePath:instancePath+"/injectResponseHeaders/" + i1,schemaPath:"#/definitions/HttpOptions_Header/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema88.required,parentSchema:schema88,data:data8};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-for(const key2 in data8){
-if(!((key2 === "name") || (key2 === "value"))){
-const err12 = {instancePath:instancePath+"/injectResponseHeaders/" + i1,schemaPath:"#/definitions/HttpOptions_Header/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema88,data:data8};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data8.name !== undefined){
-let data9 = data8.name;
-if(typeof data9 !== "string"){
-const err13 = {instancePath:instancePath+"/injectResponseHeaders/" + i1+"/name",schemaPath:"#/definitions/HttpOptions_Header/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.name.type,parentSchema:schema88.properties.name,data:data9};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-if(data8.value !== undefined){
-let data10 = data8.value;
-if(typeof data10 !== "string"){
-const err14 = {instancePath:instancePath+"/injectResponseHeaders/" + i1+"/value",schemaPath:"#/definitions/HttpOptions_Header/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.value.type,parentSchema:schema88.properties.value,data:data10};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/injectResponseHeaders/" + i1,schemaPath:"#/definitions/HttpOptions_Header/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema88.type,parentSchema:schema88,data:data8};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/injectResponseHeaders",schemaPath:"#/properties/injectResponseHeaders/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema87.properties.injectResponseHeaders.type,parentSchema:schema87.properties.injectResponseHeaders,data:data7};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-if(data.capnpConnectHost !== undefined){
-let data11 = data.capnpConnectHost;
-if(typeof data11 !== "string"){
-const err17 = {instancePath:instancePath+"/capnpConnectHost",schemaPath:"#/properties/capnpConnectHost/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.properties.capnpConnectHost.type,parentSchema:schema87.properties.capnpConnectHost,data:data11};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-}
-else {
-const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.type,parentSchema:schema87,data};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-validate104.errors = vErrors;
-return errors === 0;
-}
-
-const schema90 = {"type":"object","properties":{"options":{"$ref":"#/definitions/HttpOptions","description":"HTTP options."},"tlsOptions":{"$ref":"#/definitions/TlsOptions","description":"TLS options, such as `trustedCertificates` for a private CA."},"certificateHost":{"type":"string","description":"Host name that the server's certificate must be valid for; also sent as SNI."}},"additionalProperties":false,"description":"HTTPS to an external server."};
-
-function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!(((key0 === "options") || (key0 === "tlsOptions")) || (key0 === "certificateHost"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema90,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.options !== undefined){
-if(!(validate104(data.options, {instancePath:instancePath+"/options",parentData:data,parentDataProperty:"options",rootData}))){
-vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
-errors = vErrors.length;
-}
-}
-if(data.tlsOptions !== undefined){
-if(!(validate95(data.tlsOptions, {instancePath:instancePath+"/tlsOptions",parentData:data,parentDataProperty:"tlsOptions",rootData}))){
-vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
-errors = vErrors.length;
-}
-}
-if(data.certificateHost !== undefined){
-let data2 = data.certificateHost;
-if(typeof data2 !== "string"){
-const err1 = {instancePath:instancePath+"/certificateHost",schemaPath:"#/properties/certificateHost/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema90.properties.certificateHost.type,parentSchema:schema90.properties.certificateHost,data:data2};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-}
-else {
-const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema90.type,parentSchema:schema90,data};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-validate106.errors = vErrors;
-return errors === 0;
-}
-
-const schema91 = {"type":"object","properties":{"tlsOptions":{"$ref":"#/definitions/TlsOptions","description":"TLS options; TLS is used when they are present."},"certificateHost":{"type":"string","description":"Host name that the server's certificate must be valid for."}},"additionalProperties":false,"description":"Raw TCP, optionally with TLS, to an external server."};
-
-function validate110(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!((key0 === "tlsOptions") || (key0 === "certificateHost"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema91,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.tlsOptions !== undefined){
-if(!(validate95(data.tlsOptions, {instancePath:instancePath+"/tlsOptions",parentData:data,parentDataProperty:"tlsOptions",rootData}))){
-vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
-errors = vErrors.length;
-}
-}
-if(data.certificateHost !== undefined){
-let data1 = data.certificateHost;
-if(typeof data1 !== "string"){
-const err1 = {instancePath:instancePath+"/certificateHost",schemaPath:"#/properties/certificateHost/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema91.properties.certificateHost.type,parentSchema:schema91.properties.certificateHost,data:data1};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-}
-else {
-const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema91.type,parentSchema:schema91,data};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-validate110.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate103(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!((((key0 === "address") || (key0 === "http")) || (key0 === "https")) || (key0 === "tcp"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema86,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.address !== undefined){
-let data0 = data.address;
-if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema86.properties.address.type,parentSchema:schema86.properties.address,data:data0};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.http !== undefined){
-if(!(validate104(data.http, {instancePath:instancePath+"/http",parentData:data,parentDataProperty:"http",rootData}))){
-vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
-errors = vErrors.length;
-}
-}
-if(data.https !== undefined){
-if(!(validate106(data.https, {instancePath:instancePath+"/https",parentData:data,parentDataProperty:"https",rootData}))){
-vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
-errors = vErrors.length;
-}
-}
-if(data.tcp !== undefined){
-if(!(validate110(data.tcp, {instancePath:instancePath+"/tcp",parentData:data,parentDataProperty:"tcp",rootData}))){
-vErrors = vErrors === null ? validate110.errors : vErrors.concat(validate110.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema86.type,parentSchema:schema86,data};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-validate103.errors = vErrors;
-return errors === 0;
-}
-
-const schema94 = {"type":"object","properties":{"path":{"type":"string","description":"Directory of the assets, relative to workerd's working directory."},"config":{"$ref":"#/definitions/TextOrFile","description":"Assets options as JSON text, as in wrangler's `assets`."},"userWorker":{"$ref":"#/definitions/ServiceDesignator","description":"The worker that receives requests that are not for an asset."},"compatibilityDate":{"type":"string","description":"Compatibility date that selects the assets behaviour when there is no user worker."},"compatibilityFlags":{"type":"array","items":{"type":"string"},"description":"Compatibility flags that select the assets behaviour when there is no user worker."}},"additionalProperties":false,"description":"Static assets; see AssetsService in workerd.capnp. Experimental."};
-
-function validate114(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!(((((key0 === "path") || (key0 === "config")) || (key0 === "userWorker")) || (key0 === "compatibilityDate")) || (key0 === "compatibilityFlags"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema94,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.path !== undefined){
-let data0 = data.path;
-if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema94.properties.path.type,parentSchema:schema94.properties.path,data:data0};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.config !== undefined){
-if(!(validate25(data.config, {instancePath:instancePath+"/config",parentData:data,parentDataProperty:"config",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
-errors = vErrors.length;
-}
-}
-if(data.userWorker !== undefined){
-if(!(validate53(data.userWorker, {instancePath:instancePath+"/userWorker",parentData:data,parentDataProperty:"userWorker",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
-errors = vErrors.length;
-}
-}
-if(data.compatibilityDate !== undefined){
-let data3 = data.compatibilityDate;
-if(typeof data3 !== "string"){
-const err2 = {instancePath:instancePath+"/compatibilityDate",schemaPath:"#/properties/compatibilityDate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema94.properties.compatibilityDate.type,parentSchema:schema94.properties.compatibilityDate,data:data3};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.compatibilityFlags !== undefined){
-let data4 = data.compatibilityFlags;
-if(Array.isArray(data4)){
-const len0 = data4.length;
-for(let i0=0; i0<len0; i0++){
-let data5 = data4[i0];
-if(typeof data5 !== "string"){
-const err3 = {instancePath:instancePath+"/compatibilityFlags/" + i0,schemaPath:"#/properties/compatibilityFlags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema94.properties.compatibilityFlags.items.type,parentSchema:schema94.properties.compatibilityFlags.items,data:data5};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-}
-else {
-const err4 = {instancePath:instancePath+"/compatibilityFlags",schemaPath:"#/properties/compatibilityFlags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema94.properties.compatibilityFlags.type,parentSchema:schema94.properties.compatibilityFlags,data:data4};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-}
-else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema94.type,parentSchema:schema94,data};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-validate114.errors = vErrors;
+validate57.errors = vErrors;
 return errors === 0;
 }
 
@@ -5439,7 +3093,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "name") || (key0 === "worker")) || (key0 === "network")) || (key0 === "external")) || (key0 === "disk")) || (key0 === "bucket")) || (key0 === "assets")) || (key0 === "cache"))){
+if(!(func2.call(schema30.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -5463,30 +3117,61 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(data.worker !== undefined){
-if(!(validate23(data.worker, {instancePath:instancePath+"/worker",parentData:data,parentDataProperty:"worker",rootData}))){
+if(data.parameter !== undefined){
+if(!(validate23(data.parameter, {instancePath:instancePath+"/parameter",parentData:data,parentDataProperty:"parameter",rootData}))){
 vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
 errors = vErrors.length;
 }
 }
-if(data.network !== undefined){
-if(!(validate94(data.network, {instancePath:instancePath+"/network",parentData:data,parentDataProperty:"network",rootData}))){
-vErrors = vErrors === null ? validate94.errors : vErrors.concat(validate94.errors);
+if(data.text !== undefined){
+if(!(validate27(data.text, {instancePath:instancePath+"/text",parentData:data,parentDataProperty:"text",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
 errors = vErrors.length;
 }
 }
-if(data.external !== undefined){
-if(!(validate103(data.external, {instancePath:instancePath+"/external",parentData:data,parentDataProperty:"external",rootData}))){
-vErrors = vErrors === null ? validate103.errors : vErrors.concat(validate103.errors);
+if(data.data !== undefined){
+if(!(validate29(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
 errors = vErrors.length;
 }
 }
-if(data.disk !== undefined){
-let data4 = data.disk;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-for(const key1 in data4){
-if(!(((key1 === "path") || (key1 === "writable")) || (key1 === "allowDotfiles"))){
-const err3 = {instancePath:instancePath+"/disk",schemaPath:"#/definitions/DiskDirectory/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema92,data:data4};
+if(data.json !== undefined){
+if(!(validate27(data.json, {instancePath:instancePath+"/json",parentData:data,parentDataProperty:"json",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+}
+if(data.wasmModule !== undefined){
+if(!(validate29(data.wasmModule, {instancePath:instancePath+"/wasmModule",parentData:data,parentDataProperty:"wasmModule",rootData}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+errors = vErrors.length;
+}
+}
+if(data.cryptoKey !== undefined){
+if(!(validate33(data.cryptoKey, {instancePath:instancePath+"/cryptoKey",parentData:data,parentDataProperty:"cryptoKey",rootData}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+errors = vErrors.length;
+}
+}
+if(data.service !== undefined){
+if(!(validate41(data.service, {instancePath:instancePath+"/service",parentData:data,parentDataProperty:"service",rootData}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+errors = vErrors.length;
+}
+}
+if(data.durableObjectClass !== undefined){
+if(!(validate41(data.durableObjectClass, {instancePath:instancePath+"/durableObjectClass",parentData:data,parentDataProperty:"durableObjectClass",rootData}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+errors = vErrors.length;
+}
+}
+if(data.durableObjectNamespace !== undefined){
+let data9 = data.durableObjectNamespace;
+const _errs13 = errors;
+let valid1 = false;
+const _errs14 = errors;
+if(typeof data9 !== "string"){
+const err3 = {instancePath:instancePath+"/durableObjectNamespace",schemaPath:"#/properties/durableObjectNamespace/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.durableObjectNamespace.anyOf[0].type,parentSchema:schema30.properties.durableObjectNamespace.anyOf[0],data:data9};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5495,11 +3180,13 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-if(data4.path !== undefined){
-let data5 = data4.path;
-if(typeof data5 !== "string"){
-const err4 = {instancePath:instancePath+"/disk/path",schemaPath:"#/definitions/DiskDirectory/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.properties.path.type,parentSchema:schema92.properties.path,data:data5};
+var _valid0 = _errs14 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs16 = errors;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(data9.className === undefined){
+const err4 = {instancePath:instancePath+"/durableObjectNamespace",schemaPath:"#/definitions/Worker_Binding_DurableObjectNamespaceDesignator/required",keyword:"required",params:{missingProperty: "className"},message:"must have required property '"+"className"+"'",schema:schema58.required,parentSchema:schema58,data:data9};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5508,11 +3195,9 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-if(data4.writable !== undefined){
-let data6 = data4.writable;
-if(typeof data6 !== "boolean"){
-const err5 = {instancePath:instancePath+"/disk/writable",schemaPath:"#/definitions/DiskDirectory/properties/writable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema92.properties.writable.type,parentSchema:schema92.properties.writable,data:data6};
+for(const key1 in data9){
+if(!((key1 === "className") || (key1 === "serviceName"))){
+const err5 = {instancePath:instancePath+"/durableObjectNamespace",schemaPath:"#/definitions/Worker_Binding_DurableObjectNamespaceDesignator/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema58,data:data9};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5522,10 +3207,10 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data4.allowDotfiles !== undefined){
-let data7 = data4.allowDotfiles;
-if(typeof data7 !== "boolean"){
-const err6 = {instancePath:instancePath+"/disk/allowDotfiles",schemaPath:"#/definitions/DiskDirectory/properties/allowDotfiles/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema92.properties.allowDotfiles.type,parentSchema:schema92.properties.allowDotfiles,data:data7};
+if(data9.className !== undefined){
+let data10 = data9.className;
+if(typeof data10 !== "string"){
+const err6 = {instancePath:instancePath+"/durableObjectNamespace/className",schemaPath:"#/definitions/Worker_Binding_DurableObjectNamespaceDesignator/properties/className/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.className.type,parentSchema:schema58.properties.className,data:data10};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5535,9 +3220,10 @@ vErrors.push(err6);
 errors++;
 }
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/disk",schemaPath:"#/definitions/DiskDirectory/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema92.type,parentSchema:schema92,data:data4};
+if(data9.serviceName !== undefined){
+let data11 = data9.serviceName;
+if(typeof data11 !== "string"){
+const err7 = {instancePath:instancePath+"/durableObjectNamespace/serviceName",schemaPath:"#/definitions/Worker_Binding_DurableObjectNamespaceDesignator/properties/serviceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.serviceName.type,parentSchema:schema58.properties.serviceName,data:data11};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5547,12 +3233,9 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.bucket !== undefined){
-let data8 = data.bucket;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-for(const key2 in data8){
-if(!(((key2 === "path") || (key2 === "localDisk")) || (key2 === "minPartSize"))){
-const err8 = {instancePath:instancePath+"/bucket",schemaPath:"#/definitions/ClusterBucket/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema93,data:data8};
+}
+else {
+const err8 = {instancePath:instancePath+"/durableObjectNamespace",schemaPath:"#/definitions/Worker_Binding_DurableObjectNamespaceDesignator/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.type,parentSchema:schema58,data:data9};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5561,11 +3244,11 @@ vErrors.push(err8);
 }
 errors++;
 }
+var _valid0 = _errs16 === errors;
+valid1 = valid1 || _valid0;
 }
-if(data8.path !== undefined){
-let data9 = data8.path;
-if(typeof data9 !== "string"){
-const err9 = {instancePath:instancePath+"/bucket/path",schemaPath:"#/definitions/ClusterBucket/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema93.properties.path.type,parentSchema:schema93.properties.path,data:data9};
+if(!valid1){
+const err9 = {instancePath:instancePath+"/durableObjectNamespace",schemaPath:"#/properties/durableObjectNamespace/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema30.properties.durableObjectNamespace.anyOf,parentSchema:schema30.properties.durableObjectNamespace,data:data9};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5574,11 +3257,46 @@ vErrors.push(err9);
 }
 errors++;
 }
+else {
+errors = _errs13;
+if(vErrors !== null){
+if(_errs13){
+vErrors.length = _errs13;
 }
-if(data8.localDisk !== undefined){
-let data10 = data8.localDisk;
-if(typeof data10 !== "string"){
-const err10 = {instancePath:instancePath+"/bucket/localDisk",schemaPath:"#/definitions/ClusterBucket/properties/localDisk/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema93.properties.localDisk.type,parentSchema:schema93.properties.localDisk,data:data10};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.kvNamespace !== undefined){
+if(!(validate41(data.kvNamespace, {instancePath:instancePath+"/kvNamespace",parentData:data,parentDataProperty:"kvNamespace",rootData}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+errors = vErrors.length;
+}
+}
+if(data.r2Bucket !== undefined){
+if(!(validate41(data.r2Bucket, {instancePath:instancePath+"/r2Bucket",parentData:data,parentDataProperty:"r2Bucket",rootData}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+errors = vErrors.length;
+}
+}
+if(data.wrapped !== undefined){
+if(!(validate50(data.wrapped, {instancePath:instancePath+"/wrapped",parentData:data,parentDataProperty:"wrapped",rootData}))){
+vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
+errors = vErrors.length;
+}
+}
+if(data.queue !== undefined){
+if(!(validate41(data.queue, {instancePath:instancePath+"/queue",parentData:data,parentDataProperty:"queue",rootData}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+errors = vErrors.length;
+}
+}
+if(data.fromEnvironment !== undefined){
+let data16 = data.fromEnvironment;
+if(typeof data16 !== "string"){
+const err10 = {instancePath:instancePath+"/fromEnvironment",schemaPath:"#/properties/fromEnvironment/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.fromEnvironment.type,parentSchema:schema30.properties.fromEnvironment,data:data16};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5588,10 +3306,22 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data8.minPartSize !== undefined){
-let data11 = data8.minPartSize;
-if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-const err11 = {instancePath:instancePath+"/bucket/minPartSize",schemaPath:"#/definitions/ClusterBucket/properties/minPartSize/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema93.properties.minPartSize.type,parentSchema:schema93.properties.minPartSize,data:data11};
+if(data.analyticsEngine !== undefined){
+if(!(validate41(data.analyticsEngine, {instancePath:instancePath+"/analyticsEngine",parentData:data,parentDataProperty:"analyticsEngine",rootData}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+errors = vErrors.length;
+}
+}
+if(data.hyperdrive !== undefined){
+if(!(validate54(data.hyperdrive, {instancePath:instancePath+"/hyperdrive",parentData:data,parentDataProperty:"hyperdrive",rootData}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+}
+if(data.unsafeEval !== undefined){
+let data19 = data.unsafeEval;
+if(typeof data19 !== "boolean"){
+const err11 = {instancePath:instancePath+"/unsafeEval",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.type,parentSchema:schema33,data:data19};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5600,9 +3330,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-if((typeof data11 == "number") && (isFinite(data11))){
-if(data11 < 0 || isNaN(data11)){
-const err12 = {instancePath:instancePath+"/bucket/minPartSize",schemaPath:"#/definitions/ClusterBucket/properties/minPartSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema93.properties.minPartSize,data:data11};
+if(true !== data19){
+const err12 = {instancePath:instancePath+"/unsafeEval",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema33,data:data19};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5612,10 +3341,18 @@ vErrors.push(err12);
 errors++;
 }
 }
+if(data.memoryCache !== undefined){
+if(!(validate57(data.memoryCache, {instancePath:instancePath+"/memoryCache",parentData:data,parentDataProperty:"memoryCache",rootData}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+errors = vErrors.length;
 }
 }
-else {
-const err13 = {instancePath:instancePath+"/bucket",schemaPath:"#/definitions/ClusterBucket/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema93.type,parentSchema:schema93,data:data8};
+if(data.workerLoader !== undefined){
+let data21 = data.workerLoader;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+for(const key2 in data21){
+if(!(key2 === "id")){
+const err13 = {instancePath:instancePath+"/workerLoader",schemaPath:"#/definitions/Worker_Binding_WorkerLoader/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema64,data:data21};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -5625,18 +3362,10 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data.assets !== undefined){
-if(!(validate114(data.assets, {instancePath:instancePath+"/assets",parentData:data,parentDataProperty:"assets",rootData}))){
-vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
-errors = vErrors.length;
-}
-}
-if(data.cache !== undefined){
-let data13 = data.cache;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-for(const key3 in data13){
-if(!(key3 === "path")){
-const err14 = {instancePath:instancePath+"/cache",schemaPath:"#/definitions/CacheDirectory/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema95,data:data13};
+if(data21.id !== undefined){
+let data22 = data21.id;
+if(typeof data22 !== "string"){
+const err14 = {instancePath:instancePath+"/workerLoader/id",schemaPath:"#/definitions/Worker_Binding_WorkerLoader/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.id.type,parentSchema:schema64.properties.id,data:data22};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -5646,10 +3375,9 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data13.path !== undefined){
-let data14 = data13.path;
-if(typeof data14 !== "string"){
-const err15 = {instancePath:instancePath+"/cache/path",schemaPath:"#/definitions/CacheDirectory/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema95.properties.path.type,parentSchema:schema95.properties.path,data:data14};
+}
+else {
+const err15 = {instancePath:instancePath+"/workerLoader",schemaPath:"#/definitions/Worker_Binding_WorkerLoader/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.type,parentSchema:schema64,data:data21};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -5659,9 +3387,10 @@ vErrors.push(err15);
 errors++;
 }
 }
-}
-else {
-const err16 = {instancePath:instancePath+"/cache",schemaPath:"#/definitions/CacheDirectory/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema95.type,parentSchema:schema95,data:data13};
+if(data.workerdDebugPort !== undefined){
+let data23 = data.workerdDebugPort;
+if(typeof data23 !== "boolean"){
+const err16 = {instancePath:instancePath+"/workerdDebugPort",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.type,parentSchema:schema33,data:data23};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -5670,10 +3399,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data};
+if(true !== data23){
+const err17 = {instancePath:instancePath+"/workerdDebugPort",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema33,data:data23};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -5682,126 +3409,29 @@ vErrors.push(err17);
 }
 errors++;
 }
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
 validate22.errors = vErrors;
 return errors === 0;
 }
 
-const schema96 = {"type":"object","properties":{"name":{"type":"string","description":"Unique name, also used by `--socket-addr NAME=ADDR` and `--socket-fd NAME=FD`."},"address":{"type":"string","description":"Address to listen on: `*:80`, `127.0.0.1:8080`, `[::1]:8080` or `unix:/path`. Without it, the address is given on the command line."},"http":{"$ref":"#/definitions/HttpOptions","description":"Serve plain HTTP."},"https":{"$ref":"#/definitions/Socket_Https","description":"Serve HTTPS."},"tcp":{"$ref":"#/definitions/Socket_Tcp","description":"Hand raw TCP connections to the service's `connect()` handler."},"udp":{"$ref":"#/definitions/Socket_Udp","description":"Hand UDP datagrams to the service's `connect()` handler."},"service":{"$ref":"#/definitions/ServiceDesignator","description":"Service that receives the socket's requests or connections."}},"required":["name","service"],"additionalProperties":false,"description":"A listening socket. Set exactly one of `http`, `https`, `tcp` and `udp`."};
-const schema99 = {"type":"object","properties":{"idleTimeoutMs":{"type":"integer","description":"Milliseconds without a datagram after which a peer's flow ends.","minimum":0,"default":30000},"maxPendingBytes":{"type":"integer","description":"Bytes of datagrams queued per flow before further datagrams are dropped.","minimum":0,"default":262144}},"additionalProperties":false,"description":"UDP on a socket."};
-const schema97 = {"type":"object","properties":{"options":{"$ref":"#/definitions/HttpOptions","description":"HTTP options."},"tlsOptions":{"$ref":"#/definitions/TlsOptions","description":"TLS options; `keypair` is required on a server socket."}},"additionalProperties":false,"description":"HTTPS on a socket."};
 
-function validate121(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!((key0 === "options") || (key0 === "tlsOptions"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema97,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.options !== undefined){
-if(!(validate104(data.options, {instancePath:instancePath+"/options",parentData:data,parentDataProperty:"options",rootData}))){
-vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
-errors = vErrors.length;
-}
-}
-if(data.tlsOptions !== undefined){
-if(!(validate95(data.tlsOptions, {instancePath:instancePath+"/tlsOptions",parentData:data,parentDataProperty:"tlsOptions",rootData}))){
-vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema97.type,parentSchema:schema97,data};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-validate121.errors = vErrors;
-return errors === 0;
-}
-
-const schema98 = {"type":"object","properties":{"tlsOptions":{"$ref":"#/definitions/TlsOptions","description":"TLS for accepted connections, if any."},"tlsMode":{"type":"string","enum":["implicit","startTls"],"description":"When TLS starts: at once (`implicit`) or when the handler calls `startTls()`.","default":"implicit"}},"additionalProperties":false,"description":"Raw TCP on a socket."};
-
-function validate125(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!((key0 === "tlsOptions") || (key0 === "tlsMode"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema98,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.tlsOptions !== undefined){
-if(!(validate95(data.tlsOptions, {instancePath:instancePath+"/tlsOptions",parentData:data,parentDataProperty:"tlsOptions",rootData}))){
-vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
-errors = vErrors.length;
-}
-}
-if(data.tlsMode !== undefined){
-let data1 = data.tlsMode;
-if(typeof data1 !== "string"){
-const err1 = {instancePath:instancePath+"/tlsMode",schemaPath:"#/properties/tlsMode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema98.properties.tlsMode.type,parentSchema:schema98.properties.tlsMode,data:data1};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(!((data1 === "implicit") || (data1 === "startTls"))){
-const err2 = {instancePath:instancePath+"/tlsMode",schemaPath:"#/properties/tlsMode/enum",keyword:"enum",params:{allowedValues: schema98.properties.tlsMode.enum},message:"must be equal to one of the allowed values",schema:schema98.properties.tlsMode.enum,parentSchema:schema98.properties.tlsMode,data:data1};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema98.type,parentSchema:schema98,data};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-validate125.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate119(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema96.required,parentSchema:schema96,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema29.required,parentSchema:schema29,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5810,8 +3440,8 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(data.service === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema96.required,parentSchema:schema96,data};
+if(data.main === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "main"},message:"must have required property '"+"main"+"'",schema:schema29.required,parentSchema:schema29,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5821,8 +3451,8 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(((((((key0 === "name") || (key0 === "address")) || (key0 === "http")) || (key0 === "https")) || (key0 === "tcp")) || (key0 === "udp")) || (key0 === "service"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema96,data};
+if(!(((((key0 === "name") || (key0 === "main")) || (key0 === "compatibilityDate")) || (key0 === "compatibilityFlags")) || (key0 === "bindings"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema29,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5834,8 +3464,9 @@ errors++;
 }
 if(data.name !== undefined){
 let data0 = data.name;
-if(typeof data0 !== "string"){
-const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema96.properties.name.type,parentSchema:schema96.properties.name,data:data0};
+if(typeof data0 === "string"){
+if(!pattern1.test(data0)){
+const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_-]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_-]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_-]*$",parentSchema:schema29.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5845,10 +3476,8 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.address !== undefined){
-let data1 = data.address;
-if(typeof data1 !== "string"){
-const err4 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema96.properties.address.type,parentSchema:schema96.properties.address,data:data1};
+else {
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.name.type,parentSchema:schema29.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5858,30 +3487,10 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.http !== undefined){
-if(!(validate104(data.http, {instancePath:instancePath+"/http",parentData:data,parentDataProperty:"http",rootData}))){
-vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
-errors = vErrors.length;
-}
-}
-if(data.https !== undefined){
-if(!(validate121(data.https, {instancePath:instancePath+"/https",parentData:data,parentDataProperty:"https",rootData}))){
-vErrors = vErrors === null ? validate121.errors : vErrors.concat(validate121.errors);
-errors = vErrors.length;
-}
-}
-if(data.tcp !== undefined){
-if(!(validate125(data.tcp, {instancePath:instancePath+"/tcp",parentData:data,parentDataProperty:"tcp",rootData}))){
-vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
-errors = vErrors.length;
-}
-}
-if(data.udp !== undefined){
-let data5 = data.udp;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-for(const key1 in data5){
-if(!((key1 === "idleTimeoutMs") || (key1 === "maxPendingBytes"))){
-const err5 = {instancePath:instancePath+"/udp",schemaPath:"#/definitions/Socket_Udp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema99,data:data5};
+if(data.main !== undefined){
+let data1 = data.main;
+if(typeof data1 !== "string"){
+const err5 = {instancePath:instancePath+"/main",schemaPath:"#/properties/main/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.main.type,parentSchema:schema29.properties.main,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5891,10 +3500,11 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data5.idleTimeoutMs !== undefined){
-let data6 = data5.idleTimeoutMs;
-if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err6 = {instancePath:instancePath+"/udp/idleTimeoutMs",schemaPath:"#/definitions/Socket_Udp/properties/idleTimeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema99.properties.idleTimeoutMs.type,parentSchema:schema99.properties.idleTimeoutMs,data:data6};
+if(data.compatibilityDate !== undefined){
+let data2 = data.compatibilityDate;
+if(typeof data2 === "string"){
+if(!pattern0.test(data2)){
+const err6 = {instancePath:instancePath+"/compatibilityDate",schemaPath:"#/properties/compatibilityDate/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}$"+"\"",schema:"^\\d{4}-\\d{2}-\\d{2}$",parentSchema:schema29.properties.compatibilityDate,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5903,9 +3513,343 @@ vErrors.push(err6);
 }
 errors++;
 }
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 < 0 || isNaN(data6)){
-const err7 = {instancePath:instancePath+"/udp/idleTimeoutMs",schemaPath:"#/definitions/Socket_Udp/properties/idleTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema99.properties.idleTimeoutMs,data:data6};
+}
+else {
+const err7 = {instancePath:instancePath+"/compatibilityDate",schemaPath:"#/properties/compatibilityDate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.compatibilityDate.type,parentSchema:schema29.properties.compatibilityDate,data:data2};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.compatibilityFlags !== undefined){
+let data3 = data.compatibilityFlags;
+if(Array.isArray(data3)){
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+let data4 = data3[i0];
+if(typeof data4 !== "string"){
+const err8 = {instancePath:instancePath+"/compatibilityFlags/" + i0,schemaPath:"#/properties/compatibilityFlags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.compatibilityFlags.items.type,parentSchema:schema29.properties.compatibilityFlags.items,data:data4};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/compatibilityFlags",schemaPath:"#/properties/compatibilityFlags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema29.properties.compatibilityFlags.type,parentSchema:schema29.properties.compatibilityFlags,data:data3};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.bindings !== undefined){
+let data5 = data.bindings;
+if(Array.isArray(data5)){
+const len1 = data5.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate22(data5[i1], {instancePath:instancePath+"/bindings/" + i1,parentData:data5,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/bindings",schemaPath:"#/properties/bindings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema29.properties.bindings.type,parentSchema:schema29.properties.bindings,data:data5};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.type,parentSchema:schema29,data};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+validate21.errors = vErrors;
+return errors === 0;
+}
+
+const schema66 = {"type":"object","properties":{"services":{"type":"array","items":{"$ref":"#/definitions/Service"},"description":"Services added next to the generated proxy, upstream and outbound services."},"sockets":{"type":"array","items":{"$ref":"#/definitions/Socket"},"description":"Sockets added next to the ones that `sockets` generates."},"extensions":{"type":"array","items":{"$ref":"#/definitions/Extension"},"description":"Extensions: modules that every worker can import."},"v8Flags":{"type":"array","items":{"type":"string"},"description":"Flags passed to V8."},"autogates":{"type":"array","items":{"type":"string"},"description":"workerd's internal feature gates to enable."},"logging":{"$ref":"#/definitions/LoggingOptions","description":"Log format and console prefixes."},"tracing":{"$ref":"#/definitions/TracingOptions","description":"Where spans of worker invocations are exported."},"cluster":{"$ref":"#/definitions/ClusterConfig","description":"Cluster membership. Needs `experimental`."},"experimental":{"type":"boolean","description":"Allow features that workerd runs only with `--experimental`, and pass that flag in the generated command lines.","default":false}},"additionalProperties":false,"description":"Parts of workerd's config that the proxy DSL does not describe, written with workerd.capnp's names. Services and sockets here are added to config.capnp as written; their names must differ from the generated ones."};
+const schema103 = {"type":"object","properties":{"structuredLogging":{"type":"boolean","description":"Write logs as JSON lines.","default":false},"stdoutPrefix":{"type":"string","description":"Prefix of lines written to process.stdout. workerd's default is `stdout: `."},"stderrPrefix":{"type":"string","description":"Prefix of lines written to process.stderr. workerd's default is `stderr: `."}},"additionalProperties":false,"description":"Log format and the prefixes of the console streams."};
+const schema67 = {"type":"object","properties":{"name":{"type":"string","description":"Unique name that sockets, bindings and other services refer to."},"worker":{"$ref":"#/definitions/Worker","description":"A worker."},"network":{"$ref":"#/definitions/Network","description":"Access to a network; fetch() connects to the URL's host."},"external":{"$ref":"#/definitions/ExternalServer","description":"One server that receives every request sent to this service."},"disk":{"$ref":"#/definitions/DiskDirectory","description":"A directory on disk served over HTTP GET (and PUT when writable)."},"bucket":{"$ref":"#/definitions/ClusterBucket","description":"Objects served over workerd's bucket API. Experimental."},"assets":{"$ref":"#/definitions/AssetsService","description":"Static assets served as Cloudflare serves a worker's assets. Experimental."},"cache":{"$ref":"#/definitions/CacheDirectory","description":"The backend of the Cache API, with entries stored on disk. Experimental."}},"required":["name"],"additionalProperties":false,"description":"A named service. Set exactly one of the service kinds."};
+const schema93 = {"type":"object","properties":{"path":{"type":"string","description":"Directory path; relative paths start at workerd's working directory."},"writable":{"type":"boolean","description":"Accept PUT requests that write files.","default":false},"allowDotfiles":{"type":"boolean","description":"Serve names that start with `.`.","default":false}},"additionalProperties":false,"description":"A directory served over HTTP."};
+const schema94 = {"type":"object","properties":{"path":{"type":"string","description":"Directory of the objects: `/`-separated names, none `.` or `..`."},"localDisk":{"type":"string","description":"Outside a cluster, the name of a writable `disk` service that stores the objects."},"minPartSize":{"type":"integer","description":"Minimum size of a multipart upload's parts except the last, in bytes.","minimum":0,"default":5242880}},"additionalProperties":false,"description":"A bucket of objects; see ClusterBucket in workerd.capnp. Experimental."};
+const schema96 = {"type":"object","properties":{"path":{"type":"string","description":"Directory of the entries, relative to workerd's working directory."}},"additionalProperties":false,"description":"The Cache API's storage. Experimental."};
+const schema68 = {"type":"object","properties":{"modules":{"type":"array","items":{"$ref":"#/definitions/Worker_Module"},"description":"ES modules and other modules; the first is the main module."},"serviceWorkerScript":{"$ref":"#/definitions/TextOrFile","description":"One script that registers handlers with `addEventListener()`."},"inherit":{"type":"string","description":"Not supported: workerd 1.20261123.1 crashes at start with an inherited worker."},"compatibilityDate":{"type":"string","description":"Compatibility date, `YYYY-MM-DD`."},"compatibilityFlags":{"type":"array","items":{"type":"string"},"description":"Compatibility flags, such as `nodejs_compat`."},"bindings":{"type":"array","items":{"$ref":"#/definitions/Worker_Binding"},"description":"Bindings, delivered to the worker in `env`."},"globalOutbound":{"$ref":"#/definitions/ServiceDesignator","description":"Service that plain `fetch()` calls go to. workerd's default is `internet`."},"cacheApiOutbound":{"$ref":"#/definitions/ServiceDesignator","description":"Service that the Cache API (`caches.default`, `caches.open()`) goes to."},"durableObjectNamespaces":{"type":"array","items":{"$ref":"#/definitions/Worker_DurableObjectNamespace"},"description":"Durable Object classes that this worker exports."},"durableObjectUniqueKeyModifier":{"type":"string","description":"Not supported by workerd 1.20261123.1 (\"not implemented yet\")."},"durableObjectStorage":{"$ref":"#/definitions/Worker_DurableObjectStorage","description":"Where the worker's Durable Objects store their data. Set exactly one member."},"moduleFallback":{"type":"string","description":"Address of a service that resolves imports the worker's modules do not provide."},"tails":{"type":"array","items":{"$ref":"#/definitions/ServiceDesignator"},"description":"Tail workers that receive this worker's events."},"streamingTails":{"type":"array","items":{"$ref":"#/definitions/ServiceDesignator"},"description":"Streaming tail workers that receive this worker's events."},"containerEngine":{"$ref":"#/definitions/Worker_ContainerEngine","description":"Container engine for Durable Objects with containers. Set exactly one member."},"accessBlobHeader":{"type":"string","description":"Header that carries Cloudflare Access metadata in local development."},"accessBindingService":{"$ref":"#/definitions/ServiceDesignator","description":"Service that resolves `ctx.access.getIdentity()` in local development."},"workflowsEngine":{"$ref":"#/definitions/WorkflowsEngine","description":"Service that runs the Workflows defined in this worker."}},"additionalProperties":false,"description":"A worker. Set exactly one of `modules` and `serviceWorkerScript`."};
+const schema69 = {"type":"object","properties":{"name":{"type":"string","description":"Name (or path) by which other modules import it."},"esModule":{"$ref":"#/definitions/TextOrFile","description":"An ES module."},"commonJsModule":{"$ref":"#/definitions/TextOrFile","description":"A CommonJS module that uses `require()`."},"text":{"$ref":"#/definitions/TextOrFile","description":"Text; importing it gives a string."},"data":{"$ref":"#/definitions/DataValue","description":"Bytes; importing them gives an ArrayBuffer."},"wasm":{"$ref":"#/definitions/DataValue","description":"A compiled WebAssembly module; importing it gives a `WebAssembly.Module`."},"json":{"$ref":"#/definitions/TextOrFile","description":"JSON text; importing it gives the parsed value."},"pythonModule":{"$ref":"#/definitions/TextOrFile","description":"Not supported: Python workers download their runtime from the internet at start."},"bundled":{"type":"string","description":"A module that workerd ships, such as `/workerd/kv.js`. Experimental."},"namedExports":{"type":"array","items":{"type":"string"},"description":"Named exports of a CommonJS module."}},"required":["name"],"additionalProperties":false,"description":"A module of a worker. Set exactly one content member."};
+
+function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema69.required,parentSchema:schema69,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func2.call(schema69.properties, key0))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema69,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.name.type,parentSchema:schema69.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.esModule !== undefined){
+if(!(validate27(data.esModule, {instancePath:instancePath+"/esModule",parentData:data,parentDataProperty:"esModule",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+}
+if(data.commonJsModule !== undefined){
+if(!(validate27(data.commonJsModule, {instancePath:instancePath+"/commonJsModule",parentData:data,parentDataProperty:"commonJsModule",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+}
+if(data.text !== undefined){
+if(!(validate27(data.text, {instancePath:instancePath+"/text",parentData:data,parentDataProperty:"text",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+}
+if(data.data !== undefined){
+if(!(validate29(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+errors = vErrors.length;
+}
+}
+if(data.wasm !== undefined){
+if(!(validate29(data.wasm, {instancePath:instancePath+"/wasm",parentData:data,parentDataProperty:"wasm",rootData}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+errors = vErrors.length;
+}
+}
+if(data.json !== undefined){
+if(!(validate27(data.json, {instancePath:instancePath+"/json",parentData:data,parentDataProperty:"json",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+}
+if(data.pythonModule !== undefined){
+if(!(validate27(data.pythonModule, {instancePath:instancePath+"/pythonModule",parentData:data,parentDataProperty:"pythonModule",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+}
+if(data.bundled !== undefined){
+let data8 = data.bundled;
+if(typeof data8 !== "string"){
+const err3 = {instancePath:instancePath+"/bundled",schemaPath:"#/properties/bundled/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.bundled.type,parentSchema:schema69.properties.bundled,data:data8};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.namedExports !== undefined){
+let data9 = data.namedExports;
+if(Array.isArray(data9)){
+const len0 = data9.length;
+for(let i0=0; i0<len0; i0++){
+let data10 = data9[i0];
+if(typeof data10 !== "string"){
+const err4 = {instancePath:instancePath+"/namedExports/" + i0,schemaPath:"#/properties/namedExports/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.namedExports.items.type,parentSchema:schema69.properties.namedExports.items,data:data10};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/namedExports",schemaPath:"#/properties/namedExports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema69.properties.namedExports.type,parentSchema:schema69.properties.namedExports,data:data9};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+validate64.errors = vErrors;
+return errors === 0;
+}
+
+const schema70 = {"type":"object","properties":{"className":{"type":"string","description":"Exported class name."},"uniqueKey":{"type":"string","description":"Stable secret from which object ids are derived; losing it loses access to stored objects."},"ephemeralLocal":{"$ref":"#/definitions/Void","description":"Objects without storage, addressed by any string. Experimental."},"preventEviction":{"type":"boolean","description":"Keep objects in memory instead of evicting them when idle."},"enableSql":{"type":"boolean","description":"Allow the `storage.sql` API."},"container":{"$ref":"#/definitions/Worker_DurableObjectNamespace_ContainerOptions","description":"A container attached to each object."}},"required":["className"],"additionalProperties":false,"description":"A Durable Object class of this worker. Set `uniqueKey` or `ephemeralLocal`."};
+const schema72 = {"type":"object","properties":{"imageName":{"type":"string","description":"Default image."},"privileges":{"$ref":"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges","description":"Docker HostConfig privileges, passed through unchecked."},"images":{"type":"array","items":{"$ref":"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_NamedImage"},"description":"Images offered to the object as `ctx.container.images`."}},"additionalProperties":false,"description":"A Durable Object's container."};
+const schema75 = {"type":"object","properties":{"name":{"type":"string"},"image":{"type":"string"}},"additionalProperties":false};
+const schema73 = {"type":"object","properties":{"capabilities":{"type":"array","items":{"type":"string"},"description":"Docker `CapAdd` values."},"devices":{"type":"array","items":{"$ref":"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges_Device"},"description":"Docker `Devices` values."},"securityOpt":{"type":"array","items":{"type":"string"},"description":"Docker `SecurityOpt` values."}},"additionalProperties":false};
+const schema74 = {"type":"object","properties":{"pathOnHost":{"type":"string"},"pathInContainer":{"type":"string"},"cgroupPermissions":{"type":"string"}},"additionalProperties":false};
+
+function validate79(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((key0 === "capabilities") || (key0 === "devices")) || (key0 === "securityOpt"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema73,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.capabilities !== undefined){
+let data0 = data.capabilities;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+if(typeof data1 !== "string"){
+const err1 = {instancePath:instancePath+"/capabilities/" + i0,schemaPath:"#/properties/capabilities/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.capabilities.items.type,parentSchema:schema73.properties.capabilities.items,data:data1};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/capabilities",schemaPath:"#/properties/capabilities/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema73.properties.capabilities.type,parentSchema:schema73.properties.capabilities,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.devices !== undefined){
+let data2 = data.devices;
+if(Array.isArray(data2)){
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+let data3 = data2[i1];
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+for(const key1 in data3){
+if(!(((key1 === "pathOnHost") || (key1 === "pathInContainer")) || (key1 === "cgroupPermissions"))){
+const err3 = {instancePath:instancePath+"/devices/" + i1,schemaPath:"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges_Device/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema74,data:data3};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data3.pathOnHost !== undefined){
+let data4 = data3.pathOnHost;
+if(typeof data4 !== "string"){
+const err4 = {instancePath:instancePath+"/devices/" + i1+"/pathOnHost",schemaPath:"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges_Device/properties/pathOnHost/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.pathOnHost.type,parentSchema:schema74.properties.pathOnHost,data:data4};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data3.pathInContainer !== undefined){
+let data5 = data3.pathInContainer;
+if(typeof data5 !== "string"){
+const err5 = {instancePath:instancePath+"/devices/" + i1+"/pathInContainer",schemaPath:"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges_Device/properties/pathInContainer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.pathInContainer.type,parentSchema:schema74.properties.pathInContainer,data:data5};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data3.cgroupPermissions !== undefined){
+let data6 = data3.cgroupPermissions;
+if(typeof data6 !== "string"){
+const err6 = {instancePath:instancePath+"/devices/" + i1+"/cgroupPermissions",schemaPath:"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges_Device/properties/cgroupPermissions/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.cgroupPermissions.type,parentSchema:schema74.properties.cgroupPermissions,data:data6};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/devices/" + i1,schemaPath:"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_ContainerPrivileges_Device/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.type,parentSchema:schema74,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5916,10 +3860,8 @@ errors++;
 }
 }
 }
-if(data5.maxPendingBytes !== undefined){
-let data7 = data5.maxPendingBytes;
-if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-const err8 = {instancePath:instancePath+"/udp/maxPendingBytes",schemaPath:"#/definitions/Socket_Udp/properties/maxPendingBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema99.properties.maxPendingBytes.type,parentSchema:schema99.properties.maxPendingBytes,data:data7};
+else {
+const err8 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema73.properties.devices.type,parentSchema:schema73.properties.devices,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5928,9 +3870,15 @@ vErrors.push(err8);
 }
 errors++;
 }
-if((typeof data7 == "number") && (isFinite(data7))){
-if(data7 < 0 || isNaN(data7)){
-const err9 = {instancePath:instancePath+"/udp/maxPendingBytes",schemaPath:"#/definitions/Socket_Udp/properties/maxPendingBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema99.properties.maxPendingBytes,data:data7};
+}
+if(data.securityOpt !== undefined){
+let data7 = data.securityOpt;
+if(Array.isArray(data7)){
+const len2 = data7.length;
+for(let i2=0; i2<len2; i2++){
+let data8 = data7[i2];
+if(typeof data8 !== "string"){
+const err9 = {instancePath:instancePath+"/securityOpt/" + i2,schemaPath:"#/properties/securityOpt/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.securityOpt.items.type,parentSchema:schema73.properties.securityOpt.items,data:data8};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5941,9 +3889,8 @@ errors++;
 }
 }
 }
-}
 else {
-const err10 = {instancePath:instancePath+"/udp",schemaPath:"#/definitions/Socket_Udp/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema99.type,parentSchema:schema99,data:data5};
+const err10 = {instancePath:instancePath+"/securityOpt",schemaPath:"#/properties/securityOpt/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema73.properties.securityOpt.type,parentSchema:schema73.properties.securityOpt,data:data7};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5953,15 +3900,9 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data.service !== undefined){
-if(!(validate53(data.service, {instancePath:instancePath+"/service",parentData:data,parentDataProperty:"service",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
-errors = vErrors.length;
-}
-}
 }
 else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema96.type,parentSchema:schema96,data};
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.type,parentSchema:schema73,data};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5970,19 +3911,137 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate119.errors = vErrors;
+validate79.errors = vErrors;
 return errors === 0;
 }
 
-const schema100 = {"type":"object","properties":{"modules":{"type":"array","items":{"$ref":"#/definitions/Extension_Module"},"description":"The extension's modules."}},"additionalProperties":false,"description":"Modules that every worker can import."};
-const schema101 = {"type":"object","properties":{"name":{"type":"string","description":"Module name, a URL with a scheme other than `file:`, e.g. `my-extension:api`."},"internal":{"type":"boolean","description":"Importable only by other extension modules.","default":false},"esModule":{"$ref":"#/definitions/TextOrFile","description":"Source of the ES module."}},"required":["name"],"additionalProperties":false,"description":"A module of an extension."};
 
-function validate131(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate78(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema101.required,parentSchema:schema101,data};
+for(const key0 in data){
+if(!(((key0 === "imageName") || (key0 === "privileges")) || (key0 === "images"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.imageName !== undefined){
+let data0 = data.imageName;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/imageName",schemaPath:"#/properties/imageName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.imageName.type,parentSchema:schema72.properties.imageName,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.privileges !== undefined){
+if(!(validate79(data.privileges, {instancePath:instancePath+"/privileges",parentData:data,parentDataProperty:"privileges",rootData}))){
+vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
+errors = vErrors.length;
+}
+}
+if(data.images !== undefined){
+let data2 = data.images;
+if(Array.isArray(data2)){
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+let data3 = data2[i0];
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+for(const key1 in data3){
+if(!((key1 === "name") || (key1 === "image"))){
+const err2 = {instancePath:instancePath+"/images/" + i0,schemaPath:"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_NamedImage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema75,data:data3};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data3.name !== undefined){
+let data4 = data3.name;
+if(typeof data4 !== "string"){
+const err3 = {instancePath:instancePath+"/images/" + i0+"/name",schemaPath:"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_NamedImage/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.name.type,parentSchema:schema75.properties.name,data:data4};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data3.image !== undefined){
+let data5 = data3.image;
+if(typeof data5 !== "string"){
+const err4 = {instancePath:instancePath+"/images/" + i0+"/image",schemaPath:"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_NamedImage/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.image.type,parentSchema:schema75.properties.image,data:data5};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/images/" + i0,schemaPath:"#/definitions/Worker_DurableObjectNamespace_ContainerOptions_NamedImage/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data:data3};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/images",schemaPath:"#/properties/images/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema72.properties.images.type,parentSchema:schema72.properties.images,data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+validate78.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.className === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "className"},message:"must have required property '"+"className"+"'",schema:schema70.required,parentSchema:schema70,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5992,8 +4051,351 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((key0 === "name") || (key0 === "internal")) || (key0 === "esModule"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema101,data};
+if(!((((((key0 === "className") || (key0 === "uniqueKey")) || (key0 === "ephemeralLocal")) || (key0 === "preventEviction")) || (key0 === "enableSql")) || (key0 === "container"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema70,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.className !== undefined){
+let data0 = data.className;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/className",schemaPath:"#/properties/className/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.className.type,parentSchema:schema70.properties.className,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.uniqueKey !== undefined){
+let data1 = data.uniqueKey;
+if(typeof data1 !== "string"){
+const err3 = {instancePath:instancePath+"/uniqueKey",schemaPath:"#/properties/uniqueKey/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.uniqueKey.type,parentSchema:schema70.properties.uniqueKey,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.ephemeralLocal !== undefined){
+let data2 = data.ephemeralLocal;
+if(typeof data2 !== "boolean"){
+const err4 = {instancePath:instancePath+"/ephemeralLocal",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.type,parentSchema:schema33,data:data2};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(true !== data2){
+const err5 = {instancePath:instancePath+"/ephemeralLocal",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema33,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.preventEviction !== undefined){
+let data3 = data.preventEviction;
+if(typeof data3 !== "boolean"){
+const err6 = {instancePath:instancePath+"/preventEviction",schemaPath:"#/properties/preventEviction/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.properties.preventEviction.type,parentSchema:schema70.properties.preventEviction,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.enableSql !== undefined){
+let data4 = data.enableSql;
+if(typeof data4 !== "boolean"){
+const err7 = {instancePath:instancePath+"/enableSql",schemaPath:"#/properties/enableSql/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.properties.enableSql.type,parentSchema:schema70.properties.enableSql,data:data4};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.container !== undefined){
+if(!(validate78(data.container, {instancePath:instancePath+"/container",parentData:data,parentDataProperty:"container",rootData}))){
+vErrors = vErrors === null ? validate78.errors : vErrors.concat(validate78.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.type,parentSchema:schema70,data};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+validate77.errors = vErrors;
+return errors === 0;
+}
+
+const schema76 = {"type":"object","properties":{"none":{"$ref":"#/definitions/Void","description":"No storage; only allowed without namespaces or with ephemeral ones."},"inMemory":{"$ref":"#/definitions/Void","description":"In memory, lost when the process exits."},"localDisk":{"type":"string","description":"In the directory of the named `disk` service, which must be writable."}},"additionalProperties":false,"description":"Storage of Durable Objects. Set exactly one member."};
+
+function validate83(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((key0 === "none") || (key0 === "inMemory")) || (key0 === "localDisk"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema76,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.none !== undefined){
+let data0 = data.none;
+if(typeof data0 !== "boolean"){
+const err1 = {instancePath:instancePath+"/none",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.type,parentSchema:schema33,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(true !== data0){
+const err2 = {instancePath:instancePath+"/none",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema33,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.inMemory !== undefined){
+let data1 = data.inMemory;
+if(typeof data1 !== "boolean"){
+const err3 = {instancePath:instancePath+"/inMemory",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.type,parentSchema:schema33,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(true !== data1){
+const err4 = {instancePath:instancePath+"/inMemory",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema33,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.localDisk !== undefined){
+let data2 = data.localDisk;
+if(typeof data2 !== "string"){
+const err5 = {instancePath:instancePath+"/localDisk",schemaPath:"#/properties/localDisk/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.localDisk.type,parentSchema:schema76.properties.localDisk,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.type,parentSchema:schema76,data};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+validate83.errors = vErrors;
+return errors === 0;
+}
+
+const schema79 = {"type":"object","properties":{"none":{"$ref":"#/definitions/Void","description":"No engine."},"localDocker":{"$ref":"#/definitions/Worker_DockerConfiguration","description":"The local Docker daemon."}},"additionalProperties":false,"description":"The container engine. Set exactly one member."};
+const schema81 = {"type":"object","properties":{"socketPath":{"type":"string","description":"Path of the Docker socket."},"containerEgressInterceptorImage":{"type":"string","description":"Image of the sidecar that routes containers' outbound traffic through workerd."},"sessionId":{"type":"string","description":"Session name that scopes the Docker resources workerd creates."}},"additionalProperties":false};
+
+function validate87(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "none") || (key0 === "localDocker"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema79,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.none !== undefined){
+let data0 = data.none;
+if(typeof data0 !== "boolean"){
+const err1 = {instancePath:instancePath+"/none",schemaPath:"#/definitions/Void/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.type,parentSchema:schema33,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(true !== data0){
+const err2 = {instancePath:instancePath+"/none",schemaPath:"#/definitions/Void/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema33,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.localDocker !== undefined){
+let data1 = data.localDocker;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+for(const key1 in data1){
+if(!(((key1 === "socketPath") || (key1 === "containerEgressInterceptorImage")) || (key1 === "sessionId"))){
+const err3 = {instancePath:instancePath+"/localDocker",schemaPath:"#/definitions/Worker_DockerConfiguration/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema81,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data1.socketPath !== undefined){
+let data2 = data1.socketPath;
+if(typeof data2 !== "string"){
+const err4 = {instancePath:instancePath+"/localDocker/socketPath",schemaPath:"#/definitions/Worker_DockerConfiguration/properties/socketPath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.properties.socketPath.type,parentSchema:schema81.properties.socketPath,data:data2};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data1.containerEgressInterceptorImage !== undefined){
+let data3 = data1.containerEgressInterceptorImage;
+if(typeof data3 !== "string"){
+const err5 = {instancePath:instancePath+"/localDocker/containerEgressInterceptorImage",schemaPath:"#/definitions/Worker_DockerConfiguration/properties/containerEgressInterceptorImage/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.properties.containerEgressInterceptorImage.type,parentSchema:schema81.properties.containerEgressInterceptorImage,data:data3};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data1.sessionId !== undefined){
+let data4 = data1.sessionId;
+if(typeof data4 !== "string"){
+const err6 = {instancePath:instancePath+"/localDocker/sessionId",schemaPath:"#/definitions/Worker_DockerConfiguration/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.properties.sessionId.type,parentSchema:schema81.properties.sessionId,data:data4};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/localDocker",schemaPath:"#/definitions/Worker_DockerConfiguration/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema81.type,parentSchema:schema81,data:data1};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema79.type,parentSchema:schema79,data};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+validate87.errors = vErrors;
+return errors === 0;
+}
+
+const schema82 = {"type":"object","properties":{"actorClass":{"$ref":"#/definitions/ServiceDesignator","description":"Durable Object class that runs the Workflows."},"workflows":{"type":"array","items":{"$ref":"#/definitions/WorkflowsEngine_Workflow"},"description":"Workflows that get a binding in `ctx.exports`."}},"additionalProperties":false,"description":"The engine that runs the Workflows of a worker."};
+const schema83 = {"type":"object","properties":{"className":{"type":"string","description":"Name of the class that extends `WorkflowEntrypoint`."},"name":{"type":"string","description":"Name of the Workflow."},"bindingService":{"$ref":"#/definitions/ServiceDesignator","description":"Service that implements the Workflows API for the binding."}},"additionalProperties":false,"description":"One Workflow of a worker."};
+
+function validate92(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((key0 === "className") || (key0 === "name")) || (key0 === "bindingService"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema83,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.className !== undefined){
+let data0 = data.className;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/className",schemaPath:"#/properties/className/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema83.properties.className.type,parentSchema:schema83.properties.className,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -6004,9 +4406,9 @@ errors++;
 }
 }
 if(data.name !== undefined){
-let data0 = data.name;
-if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema101.properties.name.type,parentSchema:schema101.properties.name,data:data0};
+let data1 = data.name;
+if(typeof data1 !== "string"){
+const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema83.properties.name.type,parentSchema:schema83.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -6016,10 +4418,15 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(data.internal !== undefined){
-let data1 = data.internal;
-if(typeof data1 !== "boolean"){
-const err3 = {instancePath:instancePath+"/internal",schemaPath:"#/properties/internal/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema101.properties.internal.type,parentSchema:schema101.properties.internal,data:data1};
+if(data.bindingService !== undefined){
+if(!(validate41(data.bindingService, {instancePath:instancePath+"/bindingService",parentData:data,parentDataProperty:"bindingService",rootData}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema83.type,parentSchema:schema83,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -6028,36 +4435,78 @@ vErrors.push(err3);
 }
 errors++;
 }
+validate92.errors = vErrors;
+return errors === 0;
 }
-if(data.esModule !== undefined){
-if(!(validate25(data.esModule, {instancePath:instancePath+"/esModule",parentData:data,parentDataProperty:"esModule",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+
+
+function validate90(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "actorClass") || (key0 === "workflows"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema82,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.actorClass !== undefined){
+if(!(validate41(data.actorClass, {instancePath:instancePath+"/actorClass",parentData:data,parentDataProperty:"actorClass",rootData}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+errors = vErrors.length;
+}
+}
+if(data.workflows !== undefined){
+let data1 = data.workflows;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate92(data1[i0], {instancePath:instancePath+"/workflows/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema101.type,parentSchema:schema101,data};
+const err1 = {instancePath:instancePath+"/workflows",schemaPath:"#/properties/workflows/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema82.properties.workflows.type,parentSchema:schema82.properties.workflows,data:data1};
 if(vErrors === null){
-vErrors = [err4];
+vErrors = [err1];
 }
 else {
-vErrors.push(err4);
+vErrors.push(err1);
 }
 errors++;
 }
-validate131.errors = vErrors;
+}
+}
+else {
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema82.type,parentSchema:schema82,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+validate90.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate130(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(key0 === "modules")){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema100,data};
+if(!(func2.call(schema68.properties, key0))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema68,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -6072,14 +4521,476 @@ let data0 = data.modules;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate131(data0[i0], {instancePath:instancePath+"/modules/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate131.errors : vErrors.concat(validate131.errors);
+if(!(validate64(data0[i0], {instancePath:instancePath+"/modules/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err1 = {instancePath:instancePath+"/modules",schemaPath:"#/properties/modules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema100.properties.modules.type,parentSchema:schema100.properties.modules,data:data0};
+const err1 = {instancePath:instancePath+"/modules",schemaPath:"#/properties/modules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema68.properties.modules.type,parentSchema:schema68.properties.modules,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.serviceWorkerScript !== undefined){
+if(!(validate27(data.serviceWorkerScript, {instancePath:instancePath+"/serviceWorkerScript",parentData:data,parentDataProperty:"serviceWorkerScript",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+}
+if(data.inherit !== undefined){
+let data3 = data.inherit;
+if(typeof data3 !== "string"){
+const err2 = {instancePath:instancePath+"/inherit",schemaPath:"#/properties/inherit/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.properties.inherit.type,parentSchema:schema68.properties.inherit,data:data3};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.compatibilityDate !== undefined){
+let data4 = data.compatibilityDate;
+if(typeof data4 !== "string"){
+const err3 = {instancePath:instancePath+"/compatibilityDate",schemaPath:"#/properties/compatibilityDate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.properties.compatibilityDate.type,parentSchema:schema68.properties.compatibilityDate,data:data4};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.compatibilityFlags !== undefined){
+let data5 = data.compatibilityFlags;
+if(Array.isArray(data5)){
+const len1 = data5.length;
+for(let i1=0; i1<len1; i1++){
+let data6 = data5[i1];
+if(typeof data6 !== "string"){
+const err4 = {instancePath:instancePath+"/compatibilityFlags/" + i1,schemaPath:"#/properties/compatibilityFlags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.properties.compatibilityFlags.items.type,parentSchema:schema68.properties.compatibilityFlags.items,data:data6};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/compatibilityFlags",schemaPath:"#/properties/compatibilityFlags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema68.properties.compatibilityFlags.type,parentSchema:schema68.properties.compatibilityFlags,data:data5};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.bindings !== undefined){
+let data7 = data.bindings;
+if(Array.isArray(data7)){
+const len2 = data7.length;
+for(let i2=0; i2<len2; i2++){
+if(!(validate22(data7[i2], {instancePath:instancePath+"/bindings/" + i2,parentData:data7,parentDataProperty:i2,rootData}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/bindings",schemaPath:"#/properties/bindings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema68.properties.bindings.type,parentSchema:schema68.properties.bindings,data:data7};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.globalOutbound !== undefined){
+if(!(validate41(data.globalOutbound, {instancePath:instancePath+"/globalOutbound",parentData:data,parentDataProperty:"globalOutbound",rootData}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+errors = vErrors.length;
+}
+}
+if(data.cacheApiOutbound !== undefined){
+if(!(validate41(data.cacheApiOutbound, {instancePath:instancePath+"/cacheApiOutbound",parentData:data,parentDataProperty:"cacheApiOutbound",rootData}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+errors = vErrors.length;
+}
+}
+if(data.durableObjectNamespaces !== undefined){
+let data11 = data.durableObjectNamespaces;
+if(Array.isArray(data11)){
+const len3 = data11.length;
+for(let i3=0; i3<len3; i3++){
+if(!(validate77(data11[i3], {instancePath:instancePath+"/durableObjectNamespaces/" + i3,parentData:data11,parentDataProperty:i3,rootData}))){
+vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/durableObjectNamespaces",schemaPath:"#/properties/durableObjectNamespaces/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema68.properties.durableObjectNamespaces.type,parentSchema:schema68.properties.durableObjectNamespaces,data:data11};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.durableObjectUniqueKeyModifier !== undefined){
+let data13 = data.durableObjectUniqueKeyModifier;
+if(typeof data13 !== "string"){
+const err8 = {instancePath:instancePath+"/durableObjectUniqueKeyModifier",schemaPath:"#/properties/durableObjectUniqueKeyModifier/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.properties.durableObjectUniqueKeyModifier.type,parentSchema:schema68.properties.durableObjectUniqueKeyModifier,data:data13};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.durableObjectStorage !== undefined){
+if(!(validate83(data.durableObjectStorage, {instancePath:instancePath+"/durableObjectStorage",parentData:data,parentDataProperty:"durableObjectStorage",rootData}))){
+vErrors = vErrors === null ? validate83.errors : vErrors.concat(validate83.errors);
+errors = vErrors.length;
+}
+}
+if(data.moduleFallback !== undefined){
+let data15 = data.moduleFallback;
+if(typeof data15 !== "string"){
+const err9 = {instancePath:instancePath+"/moduleFallback",schemaPath:"#/properties/moduleFallback/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.properties.moduleFallback.type,parentSchema:schema68.properties.moduleFallback,data:data15};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.tails !== undefined){
+let data16 = data.tails;
+if(Array.isArray(data16)){
+const len4 = data16.length;
+for(let i4=0; i4<len4; i4++){
+if(!(validate41(data16[i4], {instancePath:instancePath+"/tails/" + i4,parentData:data16,parentDataProperty:i4,rootData}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/tails",schemaPath:"#/properties/tails/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema68.properties.tails.type,parentSchema:schema68.properties.tails,data:data16};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.streamingTails !== undefined){
+let data18 = data.streamingTails;
+if(Array.isArray(data18)){
+const len5 = data18.length;
+for(let i5=0; i5<len5; i5++){
+if(!(validate41(data18[i5], {instancePath:instancePath+"/streamingTails/" + i5,parentData:data18,parentDataProperty:i5,rootData}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/streamingTails",schemaPath:"#/properties/streamingTails/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema68.properties.streamingTails.type,parentSchema:schema68.properties.streamingTails,data:data18};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.containerEngine !== undefined){
+if(!(validate87(data.containerEngine, {instancePath:instancePath+"/containerEngine",parentData:data,parentDataProperty:"containerEngine",rootData}))){
+vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+errors = vErrors.length;
+}
+}
+if(data.accessBlobHeader !== undefined){
+let data21 = data.accessBlobHeader;
+if(typeof data21 !== "string"){
+const err12 = {instancePath:instancePath+"/accessBlobHeader",schemaPath:"#/properties/accessBlobHeader/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.properties.accessBlobHeader.type,parentSchema:schema68.properties.accessBlobHeader,data:data21};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.accessBindingService !== undefined){
+if(!(validate41(data.accessBindingService, {instancePath:instancePath+"/accessBindingService",parentData:data,parentDataProperty:"accessBindingService",rootData}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+errors = vErrors.length;
+}
+}
+if(data.workflowsEngine !== undefined){
+if(!(validate90(data.workflowsEngine, {instancePath:instancePath+"/workflowsEngine",parentData:data,parentDataProperty:"workflowsEngine",rootData}))){
+vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema68.type,parentSchema:schema68,data};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+validate63.errors = vErrors;
+return errors === 0;
+}
+
+const schema84 = {"type":"object","properties":{"allow":{"type":"array","items":{"type":"string"},"description":"CIDR ranges or `public`, `private`, `local`, `network`, `unix`, `unix-abstract`. workerd's default is `[\"public\"]`."},"deny":{"type":"array","items":{"type":"string"},"description":"Ranges refused even when `allow` contains them."},"tlsOptions":{"$ref":"#/definitions/TlsOptions","description":"TLS for https fetches; without it they fail."}},"additionalProperties":false,"description":"Access to a network, limited by address ranges."};
+const schema85 = {"type":"object","properties":{"keypair":{"$ref":"#/definitions/TlsOptions_Keypair","description":"Private key and certificate chain; required on a server."},"requireClientCerts":{"type":"boolean","description":"Reject clients without a certificate from a trusted CA.","default":false},"trustBrowserCas":{"type":"boolean","description":"Trust the CAs that browsers trust.","default":false},"trustedCertificates":{"type":"array","items":{"$ref":"#/definitions/TextOrFile"},"description":"Additional trusted CA certificates in PEM."},"minVersion":{"type":"string","enum":["goodDefault","ssl3","tls1Dot0","tls1Dot1","tls1Dot2","tls1Dot3"],"description":"Minimum TLS version.","default":"goodDefault"},"cipherList":{"type":"string","description":"OpenSSL cipher list."}},"additionalProperties":false,"description":"TLS options of a client or a server."};
+const schema86 = {"type":"object","properties":{"privateKey":{"$ref":"#/definitions/TextOrFile","description":"Private key in PEM, usually `{ embed: \"key.pem\" }`."},"certificateChain":{"$ref":"#/definitions/TextOrFile","description":"Certificate chain in PEM, leaf first."}},"required":["privateKey","certificateChain"],"additionalProperties":false,"description":"A private key and its certificate chain."};
+
+function validate99(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.privateKey === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "privateKey"},message:"must have required property '"+"privateKey"+"'",schema:schema86.required,parentSchema:schema86,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.certificateChain === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "certificateChain"},message:"must have required property '"+"certificateChain"+"'",schema:schema86.required,parentSchema:schema86,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "privateKey") || (key0 === "certificateChain"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema86,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.privateKey !== undefined){
+if(!(validate27(data.privateKey, {instancePath:instancePath+"/privateKey",parentData:data,parentDataProperty:"privateKey",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+}
+if(data.certificateChain !== undefined){
+if(!(validate27(data.certificateChain, {instancePath:instancePath+"/certificateChain",parentData:data,parentDataProperty:"certificateChain",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema86.type,parentSchema:schema86,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+validate99.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate98(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((((((key0 === "keypair") || (key0 === "requireClientCerts")) || (key0 === "trustBrowserCas")) || (key0 === "trustedCertificates")) || (key0 === "minVersion")) || (key0 === "cipherList"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema85,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.keypair !== undefined){
+if(!(validate99(data.keypair, {instancePath:instancePath+"/keypair",parentData:data,parentDataProperty:"keypair",rootData}))){
+vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
+errors = vErrors.length;
+}
+}
+if(data.requireClientCerts !== undefined){
+let data1 = data.requireClientCerts;
+if(typeof data1 !== "boolean"){
+const err1 = {instancePath:instancePath+"/requireClientCerts",schemaPath:"#/properties/requireClientCerts/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema85.properties.requireClientCerts.type,parentSchema:schema85.properties.requireClientCerts,data:data1};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.trustBrowserCas !== undefined){
+let data2 = data.trustBrowserCas;
+if(typeof data2 !== "boolean"){
+const err2 = {instancePath:instancePath+"/trustBrowserCas",schemaPath:"#/properties/trustBrowserCas/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema85.properties.trustBrowserCas.type,parentSchema:schema85.properties.trustBrowserCas,data:data2};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.trustedCertificates !== undefined){
+let data3 = data.trustedCertificates;
+if(Array.isArray(data3)){
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate27(data3[i0], {instancePath:instancePath+"/trustedCertificates/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/trustedCertificates",schemaPath:"#/properties/trustedCertificates/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema85.properties.trustedCertificates.type,parentSchema:schema85.properties.trustedCertificates,data:data3};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.minVersion !== undefined){
+let data5 = data.minVersion;
+if(typeof data5 !== "string"){
+const err4 = {instancePath:instancePath+"/minVersion",schemaPath:"#/properties/minVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema85.properties.minVersion.type,parentSchema:schema85.properties.minVersion,data:data5};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(!((((((data5 === "goodDefault") || (data5 === "ssl3")) || (data5 === "tls1Dot0")) || (data5 === "tls1Dot1")) || (data5 === "tls1Dot2")) || (data5 === "tls1Dot3"))){
+const err5 = {instancePath:instancePath+"/minVersion",schemaPath:"#/properties/minVersion/enum",keyword:"enum",params:{allowedValues: schema85.properties.minVersion.enum},message:"must be equal to one of the allowed values",schema:schema85.properties.minVersion.enum,parentSchema:schema85.properties.minVersion,data:data5};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.cipherList !== undefined){
+let data6 = data.cipherList;
+if(typeof data6 !== "string"){
+const err6 = {instancePath:instancePath+"/cipherList",schemaPath:"#/properties/cipherList/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema85.properties.cipherList.type,parentSchema:schema85.properties.cipherList,data:data6};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema85.type,parentSchema:schema85,data};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+validate98.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate97(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((key0 === "allow") || (key0 === "deny")) || (key0 === "tlsOptions"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema84,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.allow !== undefined){
+let data0 = data.allow;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+if(typeof data1 !== "string"){
+const err1 = {instancePath:instancePath+"/allow/" + i0,schemaPath:"#/properties/allow/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.properties.allow.items.type,parentSchema:schema84.properties.allow.items,data:data1};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -6091,7 +5002,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema100.type,parentSchema:schema100,data};
+const err2 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema84.properties.allow.type,parentSchema:schema84.properties.allow,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -6100,19 +5011,1275 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate130.errors = vErrors;
+}
+if(data.deny !== undefined){
+let data2 = data.deny;
+if(Array.isArray(data2)){
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+let data3 = data2[i1];
+if(typeof data3 !== "string"){
+const err3 = {instancePath:instancePath+"/deny/" + i1,schemaPath:"#/properties/deny/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.properties.deny.items.type,parentSchema:schema84.properties.deny.items,data:data3};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/deny",schemaPath:"#/properties/deny/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema84.properties.deny.type,parentSchema:schema84.properties.deny,data:data2};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.tlsOptions !== undefined){
+if(!(validate98(data.tlsOptions, {instancePath:instancePath+"/tlsOptions",parentData:data,parentDataProperty:"tlsOptions",rootData}))){
+vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema84.type,parentSchema:schema84,data};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+validate97.errors = vErrors;
 return errors === 0;
 }
 
-const schema103 = {"type":"object","properties":{"otlp":{"$ref":"#/definitions/ServiceDesignator","description":"Service that receives spans as OTLP/HTTP protobuf POSTs to `/v1/traces`."}},"additionalProperties":false,"description":"Where spans are exported."};
+const schema87 = {"type":"object","properties":{"address":{"type":"string","description":"`HOST:PORT`, `[IPv6]:PORT` or `unix:/path`. Without it, it is given with `--external-addr`."},"http":{"$ref":"#/definitions/HttpOptions","description":"Plain HTTP."},"https":{"$ref":"#/definitions/ExternalServer_Https","description":"HTTPS."},"tcp":{"$ref":"#/definitions/ExternalServer_Tcp","description":"Raw TCP, for `connect()` only."}},"additionalProperties":false,"description":"A server that receives every request sent to the service. Set at most one protocol; plain HTTP without one."};
+const schema88 = {"type":"object","properties":{"style":{"type":"string","enum":["host","proxy"],"description":"`host`: ordinary HTTP; `proxy`: forward-proxy requests with a full URL.","default":"host"},"forwardedProtoHeader":{"type":"string","description":"Header whose value (`http` or `https`) sets the scheme of the request URL. Trust it only behind a proxy."},"cfBlobHeader":{"type":"string","description":"Header that carries `request.cf` as JSON. Trust it only behind a proxy."},"injectRequestHeaders":{"type":"array","items":{"$ref":"#/definitions/HttpOptions_Header"},"description":"Headers set on every request, replacing any of the same name."},"injectResponseHeaders":{"type":"array","items":{"$ref":"#/definitions/HttpOptions_Header"},"description":"Headers set on every response, replacing any of the same name."},"capnpConnectHost":{"type":"string","description":"Host that a CONNECT request names to open a Cap'n Proto RPC connection."}},"additionalProperties":false,"description":"HTTP options of a socket or a server."};
+const schema89 = {"type":"object","properties":{"name":{"type":"string","description":"Header name, case-insensitive."},"value":{"type":"string","description":"Value; without it the header is removed."}},"required":["name"],"additionalProperties":false,"description":"A header to inject."};
 
-function validate135(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate107(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((((((key0 === "style") || (key0 === "forwardedProtoHeader")) || (key0 === "cfBlobHeader")) || (key0 === "injectRequestHeaders")) || (key0 === "injectResponseHeaders")) || (key0 === "capnpConnectHost"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema88,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.style !== undefined){
+let data0 = data.style;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/style",schemaPath:"#/properties/style/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.style.type,parentSchema:schema88.properties.style,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(!((data0 === "host") || (data0 === "proxy"))){
+const err2 = {instancePath:instancePath+"/style",schemaPath:"#/properties/style/enum",keyword:"enum",params:{allowedValues: schema88.properties.style.enum},message:"must be equal to one of the allowed values",schema:schema88.properties.style.enum,parentSchema:schema88.properties.style,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.forwardedProtoHeader !== undefined){
+let data1 = data.forwardedProtoHeader;
+if(typeof data1 !== "string"){
+const err3 = {instancePath:instancePath+"/forwardedProtoHeader",schemaPath:"#/properties/forwardedProtoHeader/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.forwardedProtoHeader.type,parentSchema:schema88.properties.forwardedProtoHeader,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.cfBlobHeader !== undefined){
+let data2 = data.cfBlobHeader;
+if(typeof data2 !== "string"){
+const err4 = {instancePath:instancePath+"/cfBlobHeader",schemaPath:"#/properties/cfBlobHeader/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.cfBlobHeader.type,parentSchema:schema88.properties.cfBlobHeader,data:data2};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.injectRequestHeaders !== undefined){
+let data3 = data.injectRequestHeaders;
+if(Array.isArray(data3)){
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+let data4 = data3[i0];
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.name === undefined){
+const err5 = {instancePath:instancePath+"/injectRequestHeaders/" + i0,schemaPath:"#/definitions/HttpOptions_Header/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema89.required,parentSchema:schema89,data:data4};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+for(const key1 in data4){
+if(!((key1 === "name") || (key1 === "value"))){
+const err6 = {instancePath:instancePath+"/injectRequestHeaders/" + i0,schemaPath:"#/definitions/HttpOptions_Header/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema89,data:data4};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data4.name !== undefined){
+let data5 = data4.name;
+if(typeof data5 !== "string"){
+const err7 = {instancePath:instancePath+"/injectRequestHeaders/" + i0+"/name",schemaPath:"#/definitions/HttpOptions_Header/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema89.properties.name.type,parentSchema:schema89.properties.name,data:data5};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data4.value !== undefined){
+let data6 = data4.value;
+if(typeof data6 !== "string"){
+const err8 = {instancePath:instancePath+"/injectRequestHeaders/" + i0+"/value",schemaPath:"#/definitions/HttpOptions_Header/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema89.properties.value.type,parentSchema:schema89.properties.value,data:data6};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/injectRequestHeaders/" + i0,schemaPath:"#/definitions/HttpOptions_Header/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema89.type,parentSchema:schema89,data:data4};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/injectRequestHeaders",schemaPath:"#/properties/injectRequestHeaders/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema88.properties.injectRequestHeaders.type,parentSchema:schema88.properties.injectRequestHeaders,data:data3};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.injectResponseHeaders !== undefined){
+let data7 = data.injectResponseHeaders;
+if(Array.isArray(data7)){
+const len1 = data7.length;
+for(let i1=0; i1<len1; i1++){
+let data8 = data7[i1];
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.name === undefined){
+const err11 = {instancePath:instancePath+"/injectResponseHeaders/" + i1,schemaPath:"#/definitions/HttpOptions_Header/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema89.required,parentSchema:schema89,data:data8};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+for(const key2 in data8){
+if(!((key2 === "name") || (key2 === "value"))){
+const err12 = {instancePath:instancePath+"/injectResponseHeaders/" + i1,schemaPath:"#/definitions/HttpOptions_Header/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema89,data:data8};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data8.name !== undefined){
+let data9 = data8.name;
+if(typeof data9 !== "string"){
+const err13 = {instancePath:instancePath+"/injectResponseHeaders/" + i1+"/name",schemaPath:"#/definitions/HttpOptions_Header/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema89.properties.name.type,parentSchema:schema89.properties.name,data:data9};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data8.value !== undefined){
+let data10 = data8.value;
+if(typeof data10 !== "string"){
+const err14 = {instancePath:instancePath+"/injectResponseHeaders/" + i1+"/value",schemaPath:"#/definitions/HttpOptions_Header/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema89.properties.value.type,parentSchema:schema89.properties.value,data:data10};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/injectResponseHeaders/" + i1,schemaPath:"#/definitions/HttpOptions_Header/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema89.type,parentSchema:schema89,data:data8};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/injectResponseHeaders",schemaPath:"#/properties/injectResponseHeaders/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema88.properties.injectResponseHeaders.type,parentSchema:schema88.properties.injectResponseHeaders,data:data7};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.capnpConnectHost !== undefined){
+let data11 = data.capnpConnectHost;
+if(typeof data11 !== "string"){
+const err17 = {instancePath:instancePath+"/capnpConnectHost",schemaPath:"#/properties/capnpConnectHost/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.capnpConnectHost.type,parentSchema:schema88.properties.capnpConnectHost,data:data11};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema88.type,parentSchema:schema88,data};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate107.errors = vErrors;
+return errors === 0;
+}
+
+const schema91 = {"type":"object","properties":{"options":{"$ref":"#/definitions/HttpOptions","description":"HTTP options."},"tlsOptions":{"$ref":"#/definitions/TlsOptions","description":"TLS options, such as `trustedCertificates` for a private CA."},"certificateHost":{"type":"string","description":"Host name that the server's certificate must be valid for; also sent as SNI."}},"additionalProperties":false,"description":"HTTPS to an external server."};
+
+function validate109(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((key0 === "options") || (key0 === "tlsOptions")) || (key0 === "certificateHost"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema91,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.options !== undefined){
+if(!(validate107(data.options, {instancePath:instancePath+"/options",parentData:data,parentDataProperty:"options",rootData}))){
+vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
+errors = vErrors.length;
+}
+}
+if(data.tlsOptions !== undefined){
+if(!(validate98(data.tlsOptions, {instancePath:instancePath+"/tlsOptions",parentData:data,parentDataProperty:"tlsOptions",rootData}))){
+vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
+errors = vErrors.length;
+}
+}
+if(data.certificateHost !== undefined){
+let data2 = data.certificateHost;
+if(typeof data2 !== "string"){
+const err1 = {instancePath:instancePath+"/certificateHost",schemaPath:"#/properties/certificateHost/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema91.properties.certificateHost.type,parentSchema:schema91.properties.certificateHost,data:data2};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+}
+else {
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema91.type,parentSchema:schema91,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+validate109.errors = vErrors;
+return errors === 0;
+}
+
+const schema92 = {"type":"object","properties":{"tlsOptions":{"$ref":"#/definitions/TlsOptions","description":"TLS options; TLS is used when they are present."},"certificateHost":{"type":"string","description":"Host name that the server's certificate must be valid for."}},"additionalProperties":false,"description":"Raw TCP, optionally with TLS, to an external server."};
+
+function validate113(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "tlsOptions") || (key0 === "certificateHost"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema92,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.tlsOptions !== undefined){
+if(!(validate98(data.tlsOptions, {instancePath:instancePath+"/tlsOptions",parentData:data,parentDataProperty:"tlsOptions",rootData}))){
+vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
+errors = vErrors.length;
+}
+}
+if(data.certificateHost !== undefined){
+let data1 = data.certificateHost;
+if(typeof data1 !== "string"){
+const err1 = {instancePath:instancePath+"/certificateHost",schemaPath:"#/properties/certificateHost/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.properties.certificateHost.type,parentSchema:schema92.properties.certificateHost,data:data1};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+}
+else {
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema92.type,parentSchema:schema92,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+validate113.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((((key0 === "address") || (key0 === "http")) || (key0 === "https")) || (key0 === "tcp"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema87,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.address !== undefined){
+let data0 = data.address;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.properties.address.type,parentSchema:schema87.properties.address,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.http !== undefined){
+if(!(validate107(data.http, {instancePath:instancePath+"/http",parentData:data,parentDataProperty:"http",rootData}))){
+vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
+errors = vErrors.length;
+}
+}
+if(data.https !== undefined){
+if(!(validate109(data.https, {instancePath:instancePath+"/https",parentData:data,parentDataProperty:"https",rootData}))){
+vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
+errors = vErrors.length;
+}
+}
+if(data.tcp !== undefined){
+if(!(validate113(data.tcp, {instancePath:instancePath+"/tcp",parentData:data,parentDataProperty:"tcp",rootData}))){
+vErrors = vErrors === null ? validate113.errors : vErrors.concat(validate113.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.type,parentSchema:schema87,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+validate106.errors = vErrors;
+return errors === 0;
+}
+
+const schema95 = {"type":"object","properties":{"path":{"type":"string","description":"Directory of the assets, relative to workerd's working directory."},"config":{"$ref":"#/definitions/TextOrFile","description":"Assets options as JSON text, as in wrangler's `assets`."},"userWorker":{"$ref":"#/definitions/ServiceDesignator","description":"The worker that receives requests that are not for an asset."},"compatibilityDate":{"type":"string","description":"Compatibility date that selects the assets behaviour when there is no user worker."},"compatibilityFlags":{"type":"array","items":{"type":"string"},"description":"Compatibility flags that select the assets behaviour when there is no user worker."}},"additionalProperties":false,"description":"Static assets; see AssetsService in workerd.capnp. Experimental."};
+
+function validate117(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((((key0 === "path") || (key0 === "config")) || (key0 === "userWorker")) || (key0 === "compatibilityDate")) || (key0 === "compatibilityFlags"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema95,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.path !== undefined){
+let data0 = data.path;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema95.properties.path.type,parentSchema:schema95.properties.path,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.config !== undefined){
+if(!(validate27(data.config, {instancePath:instancePath+"/config",parentData:data,parentDataProperty:"config",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+}
+if(data.userWorker !== undefined){
+if(!(validate41(data.userWorker, {instancePath:instancePath+"/userWorker",parentData:data,parentDataProperty:"userWorker",rootData}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+errors = vErrors.length;
+}
+}
+if(data.compatibilityDate !== undefined){
+let data3 = data.compatibilityDate;
+if(typeof data3 !== "string"){
+const err2 = {instancePath:instancePath+"/compatibilityDate",schemaPath:"#/properties/compatibilityDate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema95.properties.compatibilityDate.type,parentSchema:schema95.properties.compatibilityDate,data:data3};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.compatibilityFlags !== undefined){
+let data4 = data.compatibilityFlags;
+if(Array.isArray(data4)){
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+let data5 = data4[i0];
+if(typeof data5 !== "string"){
+const err3 = {instancePath:instancePath+"/compatibilityFlags/" + i0,schemaPath:"#/properties/compatibilityFlags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema95.properties.compatibilityFlags.items.type,parentSchema:schema95.properties.compatibilityFlags.items,data:data5};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/compatibilityFlags",schemaPath:"#/properties/compatibilityFlags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema95.properties.compatibilityFlags.type,parentSchema:schema95.properties.compatibilityFlags,data:data4};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema95.type,parentSchema:schema95,data};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+validate117.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema67.required,parentSchema:schema67,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((((((key0 === "name") || (key0 === "worker")) || (key0 === "network")) || (key0 === "external")) || (key0 === "disk")) || (key0 === "bucket")) || (key0 === "assets")) || (key0 === "cache"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema67,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.name.type,parentSchema:schema67.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.worker !== undefined){
+if(!(validate63(data.worker, {instancePath:instancePath+"/worker",parentData:data,parentDataProperty:"worker",rootData}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+}
+if(data.network !== undefined){
+if(!(validate97(data.network, {instancePath:instancePath+"/network",parentData:data,parentDataProperty:"network",rootData}))){
+vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
+errors = vErrors.length;
+}
+}
+if(data.external !== undefined){
+if(!(validate106(data.external, {instancePath:instancePath+"/external",parentData:data,parentDataProperty:"external",rootData}))){
+vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
+errors = vErrors.length;
+}
+}
+if(data.disk !== undefined){
+let data4 = data.disk;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+for(const key1 in data4){
+if(!(((key1 === "path") || (key1 === "writable")) || (key1 === "allowDotfiles"))){
+const err3 = {instancePath:instancePath+"/disk",schemaPath:"#/definitions/DiskDirectory/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema93,data:data4};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data4.path !== undefined){
+let data5 = data4.path;
+if(typeof data5 !== "string"){
+const err4 = {instancePath:instancePath+"/disk/path",schemaPath:"#/definitions/DiskDirectory/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema93.properties.path.type,parentSchema:schema93.properties.path,data:data5};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data4.writable !== undefined){
+let data6 = data4.writable;
+if(typeof data6 !== "boolean"){
+const err5 = {instancePath:instancePath+"/disk/writable",schemaPath:"#/definitions/DiskDirectory/properties/writable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema93.properties.writable.type,parentSchema:schema93.properties.writable,data:data6};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data4.allowDotfiles !== undefined){
+let data7 = data4.allowDotfiles;
+if(typeof data7 !== "boolean"){
+const err6 = {instancePath:instancePath+"/disk/allowDotfiles",schemaPath:"#/definitions/DiskDirectory/properties/allowDotfiles/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema93.properties.allowDotfiles.type,parentSchema:schema93.properties.allowDotfiles,data:data7};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/disk",schemaPath:"#/definitions/DiskDirectory/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema93.type,parentSchema:schema93,data:data4};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.bucket !== undefined){
+let data8 = data.bucket;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+for(const key2 in data8){
+if(!(((key2 === "path") || (key2 === "localDisk")) || (key2 === "minPartSize"))){
+const err8 = {instancePath:instancePath+"/bucket",schemaPath:"#/definitions/ClusterBucket/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema94,data:data8};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data8.path !== undefined){
+let data9 = data8.path;
+if(typeof data9 !== "string"){
+const err9 = {instancePath:instancePath+"/bucket/path",schemaPath:"#/definitions/ClusterBucket/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema94.properties.path.type,parentSchema:schema94.properties.path,data:data9};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data8.localDisk !== undefined){
+let data10 = data8.localDisk;
+if(typeof data10 !== "string"){
+const err10 = {instancePath:instancePath+"/bucket/localDisk",schemaPath:"#/definitions/ClusterBucket/properties/localDisk/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema94.properties.localDisk.type,parentSchema:schema94.properties.localDisk,data:data10};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data8.minPartSize !== undefined){
+let data11 = data8.minPartSize;
+if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
+const err11 = {instancePath:instancePath+"/bucket/minPartSize",schemaPath:"#/definitions/ClusterBucket/properties/minPartSize/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema94.properties.minPartSize.type,parentSchema:schema94.properties.minPartSize,data:data11};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if((typeof data11 == "number") && (isFinite(data11))){
+if(data11 < 0 || isNaN(data11)){
+const err12 = {instancePath:instancePath+"/bucket/minPartSize",schemaPath:"#/definitions/ClusterBucket/properties/minPartSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema94.properties.minPartSize,data:data11};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/bucket",schemaPath:"#/definitions/ClusterBucket/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema94.type,parentSchema:schema94,data:data8};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.assets !== undefined){
+if(!(validate117(data.assets, {instancePath:instancePath+"/assets",parentData:data,parentDataProperty:"assets",rootData}))){
+vErrors = vErrors === null ? validate117.errors : vErrors.concat(validate117.errors);
+errors = vErrors.length;
+}
+}
+if(data.cache !== undefined){
+let data13 = data.cache;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key3 in data13){
+if(!(key3 === "path")){
+const err14 = {instancePath:instancePath+"/cache",schemaPath:"#/definitions/CacheDirectory/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema96,data:data13};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data13.path !== undefined){
+let data14 = data13.path;
+if(typeof data14 !== "string"){
+const err15 = {instancePath:instancePath+"/cache/path",schemaPath:"#/definitions/CacheDirectory/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema96.properties.path.type,parentSchema:schema96.properties.path,data:data14};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/cache",schemaPath:"#/definitions/CacheDirectory/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema96.type,parentSchema:schema96,data:data13};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema67.type,parentSchema:schema67,data};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+validate62.errors = vErrors;
+return errors === 0;
+}
+
+const schema97 = {"type":"object","properties":{"name":{"type":"string","description":"Unique name, also used by `--socket-addr NAME=ADDR` and `--socket-fd NAME=FD`."},"address":{"type":"string","description":"Address to listen on: `*:80`, `127.0.0.1:8080`, `[::1]:8080` or `unix:/path`. Without it, the address is given on the command line."},"http":{"$ref":"#/definitions/HttpOptions","description":"Serve plain HTTP."},"https":{"$ref":"#/definitions/Socket_Https","description":"Serve HTTPS."},"tcp":{"$ref":"#/definitions/Socket_Tcp","description":"Hand raw TCP connections to the service's `connect()` handler."},"udp":{"$ref":"#/definitions/Socket_Udp","description":"Hand UDP datagrams to the service's `connect()` handler."},"service":{"$ref":"#/definitions/ServiceDesignator","description":"Service that receives the socket's requests or connections."}},"required":["name","service"],"additionalProperties":false,"description":"A listening socket. Set exactly one of `http`, `https`, `tcp` and `udp`."};
+const schema100 = {"type":"object","properties":{"idleTimeoutMs":{"type":"integer","description":"Milliseconds without a datagram after which a peer's flow ends.","minimum":0,"default":30000},"maxPendingBytes":{"type":"integer","description":"Bytes of datagrams queued per flow before further datagrams are dropped.","minimum":0,"default":262144}},"additionalProperties":false,"description":"UDP on a socket."};
+const schema98 = {"type":"object","properties":{"options":{"$ref":"#/definitions/HttpOptions","description":"HTTP options."},"tlsOptions":{"$ref":"#/definitions/TlsOptions","description":"TLS options; `keypair` is required on a server socket."}},"additionalProperties":false,"description":"HTTPS on a socket."};
+
+function validate124(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "options") || (key0 === "tlsOptions"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema98,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.options !== undefined){
+if(!(validate107(data.options, {instancePath:instancePath+"/options",parentData:data,parentDataProperty:"options",rootData}))){
+vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
+errors = vErrors.length;
+}
+}
+if(data.tlsOptions !== undefined){
+if(!(validate98(data.tlsOptions, {instancePath:instancePath+"/tlsOptions",parentData:data,parentDataProperty:"tlsOptions",rootData}))){
+vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema98.type,parentSchema:schema98,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+validate124.errors = vErrors;
+return errors === 0;
+}
+
+const schema99 = {"type":"object","properties":{"tlsOptions":{"$ref":"#/definitions/TlsOptions","description":"TLS for accepted connections, if any."},"tlsMode":{"type":"string","enum":["implicit","startTls"],"description":"When TLS starts: at once (`implicit`) or when the handler calls `startTls()`.","default":"implicit"}},"additionalProperties":false,"description":"Raw TCP on a socket."};
+
+function validate128(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "tlsOptions") || (key0 === "tlsMode"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema99,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.tlsOptions !== undefined){
+if(!(validate98(data.tlsOptions, {instancePath:instancePath+"/tlsOptions",parentData:data,parentDataProperty:"tlsOptions",rootData}))){
+vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
+errors = vErrors.length;
+}
+}
+if(data.tlsMode !== undefined){
+let data1 = data.tlsMode;
+if(typeof data1 !== "string"){
+const err1 = {instancePath:instancePath+"/tlsMode",schemaPath:"#/properties/tlsMode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema99.properties.tlsMode.type,parentSchema:schema99.properties.tlsMode,data:data1};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(!((data1 === "implicit") || (data1 === "startTls"))){
+const err2 = {instancePath:instancePath+"/tlsMode",schemaPath:"#/properties/tlsMode/enum",keyword:"enum",params:{allowedValues: schema99.properties.tlsMode.enum},message:"must be equal to one of the allowed values",schema:schema99.properties.tlsMode.enum,parentSchema:schema99.properties.tlsMode,data:data1};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema99.type,parentSchema:schema99,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+validate128.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate122(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema97.required,parentSchema:schema97,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.service === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema97.required,parentSchema:schema97,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((((key0 === "name") || (key0 === "address")) || (key0 === "http")) || (key0 === "https")) || (key0 === "tcp")) || (key0 === "udp")) || (key0 === "service"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema97,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 !== "string"){
+const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.properties.name.type,parentSchema:schema97.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.address !== undefined){
+let data1 = data.address;
+if(typeof data1 !== "string"){
+const err4 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.properties.address.type,parentSchema:schema97.properties.address,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.http !== undefined){
+if(!(validate107(data.http, {instancePath:instancePath+"/http",parentData:data,parentDataProperty:"http",rootData}))){
+vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
+errors = vErrors.length;
+}
+}
+if(data.https !== undefined){
+if(!(validate124(data.https, {instancePath:instancePath+"/https",parentData:data,parentDataProperty:"https",rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+errors = vErrors.length;
+}
+}
+if(data.tcp !== undefined){
+if(!(validate128(data.tcp, {instancePath:instancePath+"/tcp",parentData:data,parentDataProperty:"tcp",rootData}))){
+vErrors = vErrors === null ? validate128.errors : vErrors.concat(validate128.errors);
+errors = vErrors.length;
+}
+}
+if(data.udp !== undefined){
+let data5 = data.udp;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+for(const key1 in data5){
+if(!((key1 === "idleTimeoutMs") || (key1 === "maxPendingBytes"))){
+const err5 = {instancePath:instancePath+"/udp",schemaPath:"#/definitions/Socket_Udp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema100,data:data5};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data5.idleTimeoutMs !== undefined){
+let data6 = data5.idleTimeoutMs;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+const err6 = {instancePath:instancePath+"/udp/idleTimeoutMs",schemaPath:"#/definitions/Socket_Udp/properties/idleTimeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema100.properties.idleTimeoutMs.type,parentSchema:schema100.properties.idleTimeoutMs,data:data6};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 < 0 || isNaN(data6)){
+const err7 = {instancePath:instancePath+"/udp/idleTimeoutMs",schemaPath:"#/definitions/Socket_Udp/properties/idleTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema100.properties.idleTimeoutMs,data:data6};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+if(data5.maxPendingBytes !== undefined){
+let data7 = data5.maxPendingBytes;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err8 = {instancePath:instancePath+"/udp/maxPendingBytes",schemaPath:"#/definitions/Socket_Udp/properties/maxPendingBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema100.properties.maxPendingBytes.type,parentSchema:schema100.properties.maxPendingBytes,data:data7};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 < 0 || isNaN(data7)){
+const err9 = {instancePath:instancePath+"/udp/maxPendingBytes",schemaPath:"#/definitions/Socket_Udp/properties/maxPendingBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema100.properties.maxPendingBytes,data:data7};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/udp",schemaPath:"#/definitions/Socket_Udp/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema100.type,parentSchema:schema100,data:data5};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.service !== undefined){
+if(!(validate41(data.service, {instancePath:instancePath+"/service",parentData:data,parentDataProperty:"service",rootData}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema97.type,parentSchema:schema97,data};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+validate122.errors = vErrors;
+return errors === 0;
+}
+
+const schema101 = {"type":"object","properties":{"modules":{"type":"array","items":{"$ref":"#/definitions/Extension_Module"},"description":"The extension's modules."}},"additionalProperties":false,"description":"Modules that every worker can import."};
+const schema102 = {"type":"object","properties":{"name":{"type":"string","description":"Module name, a URL with a scheme other than `file:`, e.g. `my-extension:api`."},"internal":{"type":"boolean","description":"Importable only by other extension modules.","default":false},"esModule":{"$ref":"#/definitions/TextOrFile","description":"Source of the ES module."}},"required":["name"],"additionalProperties":false,"description":"A module of an extension."};
+
+function validate134(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema102.required,parentSchema:schema102,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((key0 === "name") || (key0 === "internal")) || (key0 === "esModule"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema102,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema102.properties.name.type,parentSchema:schema102.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.internal !== undefined){
+let data1 = data.internal;
+if(typeof data1 !== "boolean"){
+const err3 = {instancePath:instancePath+"/internal",schemaPath:"#/properties/internal/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema102.properties.internal.type,parentSchema:schema102.properties.internal,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.esModule !== undefined){
+if(!(validate27(data.esModule, {instancePath:instancePath+"/esModule",parentData:data,parentDataProperty:"esModule",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema102.type,parentSchema:schema102,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate134.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate133(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(key0 === "modules")){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema101,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.modules !== undefined){
+let data0 = data.modules;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate134(data0[i0], {instancePath:instancePath+"/modules/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate134.errors : vErrors.concat(validate134.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err1 = {instancePath:instancePath+"/modules",schemaPath:"#/properties/modules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema101.properties.modules.type,parentSchema:schema101.properties.modules,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+}
+else {
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema101.type,parentSchema:schema101,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+validate133.errors = vErrors;
+return errors === 0;
+}
+
+const schema104 = {"type":"object","properties":{"otlp":{"$ref":"#/definitions/ServiceDesignator","description":"Service that receives spans as OTLP/HTTP protobuf POSTs to `/v1/traces`."}},"additionalProperties":false,"description":"Where spans are exported."};
+
+function validate138(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!(key0 === "otlp")){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema103,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema104,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -6123,14 +6290,14 @@ errors++;
 }
 }
 if(data.otlp !== undefined){
-if(!(validate53(data.otlp, {instancePath:instancePath+"/otlp",parentData:data,parentDataProperty:"otlp",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+if(!(validate41(data.otlp, {instancePath:instancePath+"/otlp",parentData:data,parentDataProperty:"otlp",rootData}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema103.type,parentSchema:schema103,data};
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema104.type,parentSchema:schema104,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -6139,19 +6306,19 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate135.errors = vErrors;
+validate138.errors = vErrors;
 return errors === 0;
 }
 
-const schema104 = {"type":"object","properties":{"bucket":{"type":"string","description":"Bucket that holds the cluster's state: `s3://bucket/prefix` or `gs://bucket/prefix`."},"bucketOptions":{"type":"array","items":{"type":"string"},"description":"`key=value` settings of an `s3://` bucket, such as `aws_region=auto`."},"address":{"type":"string","description":"`HOST:PORT` on which this instance listens for the other instances."},"advertise":{"type":"string","description":"`HOST:PORT` at which the other instances reach this one."},"key":{"$ref":"#/definitions/TextOrFile","description":"Secret shared by the cluster's instances, at least 32 bytes."},"unsafePublicAddress":{"type":"boolean","description":"Allow a public IP address as `address` or `advertise`.","default":false},"stopTimeoutMs":{"type":"integer","description":"Milliseconds from SIGTERM to exit.","minimum":0,"default":8000},"unsafeTimeDivisor":{"type":"integer","description":"Divisor of the cluster's waiting times, for tests only.","minimum":1,"default":1}},"additionalProperties":false,"description":"Cluster membership; see ClusterConfig in workerd.capnp. Experimental."};
+const schema105 = {"type":"object","properties":{"bucket":{"type":"string","description":"Bucket that holds the cluster's state: `s3://bucket/prefix` or `gs://bucket/prefix`."},"bucketOptions":{"type":"array","items":{"type":"string"},"description":"`key=value` settings of an `s3://` bucket, such as `aws_region=auto`."},"address":{"type":"string","description":"`HOST:PORT` on which this instance listens for the other instances."},"advertise":{"type":"string","description":"`HOST:PORT` at which the other instances reach this one."},"key":{"$ref":"#/definitions/TextOrFile","description":"Secret shared by the cluster's instances, at least 32 bytes."},"unsafePublicAddress":{"type":"boolean","description":"Allow a public IP address as `address` or `advertise`.","default":false},"stopTimeoutMs":{"type":"integer","description":"Milliseconds from SIGTERM to exit.","minimum":0,"default":8000},"unsafeTimeDivisor":{"type":"integer","description":"Divisor of the cluster's waiting times, for tests only.","minimum":1,"default":1}},"additionalProperties":false,"description":"Cluster membership; see ClusterConfig in workerd.capnp. Experimental."};
 
-function validate138(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate141(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!((((((((key0 === "bucket") || (key0 === "bucketOptions")) || (key0 === "address")) || (key0 === "advertise")) || (key0 === "key")) || (key0 === "unsafePublicAddress")) || (key0 === "stopTimeoutMs")) || (key0 === "unsafeTimeDivisor"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema104,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema105,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -6164,7 +6331,7 @@ errors++;
 if(data.bucket !== undefined){
 let data0 = data.bucket;
 if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/bucket",schemaPath:"#/properties/bucket/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema104.properties.bucket.type,parentSchema:schema104.properties.bucket,data:data0};
+const err1 = {instancePath:instancePath+"/bucket",schemaPath:"#/properties/bucket/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema105.properties.bucket.type,parentSchema:schema105.properties.bucket,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -6181,7 +6348,7 @@ const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(typeof data2 !== "string"){
-const err2 = {instancePath:instancePath+"/bucketOptions/" + i0,schemaPath:"#/properties/bucketOptions/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema104.properties.bucketOptions.items.type,parentSchema:schema104.properties.bucketOptions.items,data:data2};
+const err2 = {instancePath:instancePath+"/bucketOptions/" + i0,schemaPath:"#/properties/bucketOptions/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema105.properties.bucketOptions.items.type,parentSchema:schema105.properties.bucketOptions.items,data:data2};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -6193,7 +6360,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/bucketOptions",schemaPath:"#/properties/bucketOptions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema104.properties.bucketOptions.type,parentSchema:schema104.properties.bucketOptions,data:data1};
+const err3 = {instancePath:instancePath+"/bucketOptions",schemaPath:"#/properties/bucketOptions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema105.properties.bucketOptions.type,parentSchema:schema105.properties.bucketOptions,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -6206,7 +6373,7 @@ errors++;
 if(data.address !== undefined){
 let data3 = data.address;
 if(typeof data3 !== "string"){
-const err4 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema104.properties.address.type,parentSchema:schema104.properties.address,data:data3};
+const err4 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema105.properties.address.type,parentSchema:schema105.properties.address,data:data3};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -6219,7 +6386,7 @@ errors++;
 if(data.advertise !== undefined){
 let data4 = data.advertise;
 if(typeof data4 !== "string"){
-const err5 = {instancePath:instancePath+"/advertise",schemaPath:"#/properties/advertise/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema104.properties.advertise.type,parentSchema:schema104.properties.advertise,data:data4};
+const err5 = {instancePath:instancePath+"/advertise",schemaPath:"#/properties/advertise/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema105.properties.advertise.type,parentSchema:schema105.properties.advertise,data:data4};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -6230,15 +6397,15 @@ errors++;
 }
 }
 if(data.key !== undefined){
-if(!(validate25(data.key, {instancePath:instancePath+"/key",parentData:data,parentDataProperty:"key",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+if(!(validate27(data.key, {instancePath:instancePath+"/key",parentData:data,parentDataProperty:"key",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
 errors = vErrors.length;
 }
 }
 if(data.unsafePublicAddress !== undefined){
 let data6 = data.unsafePublicAddress;
 if(typeof data6 !== "boolean"){
-const err6 = {instancePath:instancePath+"/unsafePublicAddress",schemaPath:"#/properties/unsafePublicAddress/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema104.properties.unsafePublicAddress.type,parentSchema:schema104.properties.unsafePublicAddress,data:data6};
+const err6 = {instancePath:instancePath+"/unsafePublicAddress",schemaPath:"#/properties/unsafePublicAddress/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema105.properties.unsafePublicAddress.type,parentSchema:schema105.properties.unsafePublicAddress,data:data6};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -6251,7 +6418,7 @@ errors++;
 if(data.stopTimeoutMs !== undefined){
 let data7 = data.stopTimeoutMs;
 if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-const err7 = {instancePath:instancePath+"/stopTimeoutMs",schemaPath:"#/properties/stopTimeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema104.properties.stopTimeoutMs.type,parentSchema:schema104.properties.stopTimeoutMs,data:data7};
+const err7 = {instancePath:instancePath+"/stopTimeoutMs",schemaPath:"#/properties/stopTimeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema105.properties.stopTimeoutMs.type,parentSchema:schema105.properties.stopTimeoutMs,data:data7};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -6262,7 +6429,7 @@ errors++;
 }
 if((typeof data7 == "number") && (isFinite(data7))){
 if(data7 < 0 || isNaN(data7)){
-const err8 = {instancePath:instancePath+"/stopTimeoutMs",schemaPath:"#/properties/stopTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema104.properties.stopTimeoutMs,data:data7};
+const err8 = {instancePath:instancePath+"/stopTimeoutMs",schemaPath:"#/properties/stopTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema105.properties.stopTimeoutMs,data:data7};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -6276,7 +6443,7 @@ errors++;
 if(data.unsafeTimeDivisor !== undefined){
 let data8 = data.unsafeTimeDivisor;
 if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-const err9 = {instancePath:instancePath+"/unsafeTimeDivisor",schemaPath:"#/properties/unsafeTimeDivisor/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema104.properties.unsafeTimeDivisor.type,parentSchema:schema104.properties.unsafeTimeDivisor,data:data8};
+const err9 = {instancePath:instancePath+"/unsafeTimeDivisor",schemaPath:"#/properties/unsafeTimeDivisor/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema105.properties.unsafeTimeDivisor.type,parentSchema:schema105.properties.unsafeTimeDivisor,data:data8};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -6287,7 +6454,7 @@ errors++;
 }
 if((typeof data8 == "number") && (isFinite(data8))){
 if(data8 < 1 || isNaN(data8)){
-const err10 = {instancePath:instancePath+"/unsafeTimeDivisor",schemaPath:"#/properties/unsafeTimeDivisor/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema104.properties.unsafeTimeDivisor,data:data8};
+const err10 = {instancePath:instancePath+"/unsafeTimeDivisor",schemaPath:"#/properties/unsafeTimeDivisor/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema105.properties.unsafeTimeDivisor,data:data8};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -6300,7 +6467,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema104.type,parentSchema:schema104,data};
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema105.type,parentSchema:schema105,data};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -6309,18 +6476,18 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate138.errors = vErrors;
+validate141.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func2.call(schema29.properties, key0))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema29,data};
+if(!(func2.call(schema66.properties, key0))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema66,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -6335,14 +6502,14 @@ let data0 = data.services;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate22(data0[i0], {instancePath:instancePath+"/services/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+if(!(validate62(data0[i0], {instancePath:instancePath+"/services/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err1 = {instancePath:instancePath+"/services",schemaPath:"#/properties/services/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema29.properties.services.type,parentSchema:schema29.properties.services,data:data0};
+const err1 = {instancePath:instancePath+"/services",schemaPath:"#/properties/services/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema66.properties.services.type,parentSchema:schema66.properties.services,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -6357,14 +6524,14 @@ let data2 = data.sockets;
 if(Array.isArray(data2)){
 const len1 = data2.length;
 for(let i1=0; i1<len1; i1++){
-if(!(validate119(data2[i1], {instancePath:instancePath+"/sockets/" + i1,parentData:data2,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+if(!(validate122(data2[i1], {instancePath:instancePath+"/sockets/" + i1,parentData:data2,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate122.errors : vErrors.concat(validate122.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/sockets",schemaPath:"#/properties/sockets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema29.properties.sockets.type,parentSchema:schema29.properties.sockets,data:data2};
+const err2 = {instancePath:instancePath+"/sockets",schemaPath:"#/properties/sockets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema66.properties.sockets.type,parentSchema:schema66.properties.sockets,data:data2};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -6379,14 +6546,14 @@ let data4 = data.extensions;
 if(Array.isArray(data4)){
 const len2 = data4.length;
 for(let i2=0; i2<len2; i2++){
-if(!(validate130(data4[i2], {instancePath:instancePath+"/extensions/" + i2,parentData:data4,parentDataProperty:i2,rootData}))){
-vErrors = vErrors === null ? validate130.errors : vErrors.concat(validate130.errors);
+if(!(validate133(data4[i2], {instancePath:instancePath+"/extensions/" + i2,parentData:data4,parentDataProperty:i2,rootData}))){
+vErrors = vErrors === null ? validate133.errors : vErrors.concat(validate133.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/extensions",schemaPath:"#/properties/extensions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema29.properties.extensions.type,parentSchema:schema29.properties.extensions,data:data4};
+const err3 = {instancePath:instancePath+"/extensions",schemaPath:"#/properties/extensions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema66.properties.extensions.type,parentSchema:schema66.properties.extensions,data:data4};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -6403,7 +6570,7 @@ const len3 = data6.length;
 for(let i3=0; i3<len3; i3++){
 let data7 = data6[i3];
 if(typeof data7 !== "string"){
-const err4 = {instancePath:instancePath+"/v8Flags/" + i3,schemaPath:"#/properties/v8Flags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.v8Flags.items.type,parentSchema:schema29.properties.v8Flags.items,data:data7};
+const err4 = {instancePath:instancePath+"/v8Flags/" + i3,schemaPath:"#/properties/v8Flags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.v8Flags.items.type,parentSchema:schema66.properties.v8Flags.items,data:data7};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -6415,7 +6582,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/v8Flags",schemaPath:"#/properties/v8Flags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema29.properties.v8Flags.type,parentSchema:schema29.properties.v8Flags,data:data6};
+const err5 = {instancePath:instancePath+"/v8Flags",schemaPath:"#/properties/v8Flags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema66.properties.v8Flags.type,parentSchema:schema66.properties.v8Flags,data:data6};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -6432,7 +6599,7 @@ const len4 = data8.length;
 for(let i4=0; i4<len4; i4++){
 let data9 = data8[i4];
 if(typeof data9 !== "string"){
-const err6 = {instancePath:instancePath+"/autogates/" + i4,schemaPath:"#/properties/autogates/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.autogates.items.type,parentSchema:schema29.properties.autogates.items,data:data9};
+const err6 = {instancePath:instancePath+"/autogates/" + i4,schemaPath:"#/properties/autogates/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.autogates.items.type,parentSchema:schema66.properties.autogates.items,data:data9};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -6444,7 +6611,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/autogates",schemaPath:"#/properties/autogates/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema29.properties.autogates.type,parentSchema:schema29.properties.autogates,data:data8};
+const err7 = {instancePath:instancePath+"/autogates",schemaPath:"#/properties/autogates/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema66.properties.autogates.type,parentSchema:schema66.properties.autogates,data:data8};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -6459,7 +6626,7 @@ let data10 = data.logging;
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 for(const key1 in data10){
 if(!(((key1 === "structuredLogging") || (key1 === "stdoutPrefix")) || (key1 === "stderrPrefix"))){
-const err8 = {instancePath:instancePath+"/logging",schemaPath:"#/definitions/LoggingOptions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema102,data:data10};
+const err8 = {instancePath:instancePath+"/logging",schemaPath:"#/definitions/LoggingOptions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema103,data:data10};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -6472,7 +6639,7 @@ errors++;
 if(data10.structuredLogging !== undefined){
 let data11 = data10.structuredLogging;
 if(typeof data11 !== "boolean"){
-const err9 = {instancePath:instancePath+"/logging/structuredLogging",schemaPath:"#/definitions/LoggingOptions/properties/structuredLogging/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema102.properties.structuredLogging.type,parentSchema:schema102.properties.structuredLogging,data:data11};
+const err9 = {instancePath:instancePath+"/logging/structuredLogging",schemaPath:"#/definitions/LoggingOptions/properties/structuredLogging/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema103.properties.structuredLogging.type,parentSchema:schema103.properties.structuredLogging,data:data11};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -6485,7 +6652,7 @@ errors++;
 if(data10.stdoutPrefix !== undefined){
 let data12 = data10.stdoutPrefix;
 if(typeof data12 !== "string"){
-const err10 = {instancePath:instancePath+"/logging/stdoutPrefix",schemaPath:"#/definitions/LoggingOptions/properties/stdoutPrefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema102.properties.stdoutPrefix.type,parentSchema:schema102.properties.stdoutPrefix,data:data12};
+const err10 = {instancePath:instancePath+"/logging/stdoutPrefix",schemaPath:"#/definitions/LoggingOptions/properties/stdoutPrefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema103.properties.stdoutPrefix.type,parentSchema:schema103.properties.stdoutPrefix,data:data12};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -6498,7 +6665,7 @@ errors++;
 if(data10.stderrPrefix !== undefined){
 let data13 = data10.stderrPrefix;
 if(typeof data13 !== "string"){
-const err11 = {instancePath:instancePath+"/logging/stderrPrefix",schemaPath:"#/definitions/LoggingOptions/properties/stderrPrefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema102.properties.stderrPrefix.type,parentSchema:schema102.properties.stderrPrefix,data:data13};
+const err11 = {instancePath:instancePath+"/logging/stderrPrefix",schemaPath:"#/definitions/LoggingOptions/properties/stderrPrefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema103.properties.stderrPrefix.type,parentSchema:schema103.properties.stderrPrefix,data:data13};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -6510,7 +6677,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/logging",schemaPath:"#/definitions/LoggingOptions/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema102.type,parentSchema:schema102,data:data10};
+const err12 = {instancePath:instancePath+"/logging",schemaPath:"#/definitions/LoggingOptions/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema103.type,parentSchema:schema103,data:data10};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -6521,21 +6688,21 @@ errors++;
 }
 }
 if(data.tracing !== undefined){
-if(!(validate135(data.tracing, {instancePath:instancePath+"/tracing",parentData:data,parentDataProperty:"tracing",rootData}))){
-vErrors = vErrors === null ? validate135.errors : vErrors.concat(validate135.errors);
+if(!(validate138(data.tracing, {instancePath:instancePath+"/tracing",parentData:data,parentDataProperty:"tracing",rootData}))){
+vErrors = vErrors === null ? validate138.errors : vErrors.concat(validate138.errors);
 errors = vErrors.length;
 }
 }
 if(data.cluster !== undefined){
-if(!(validate138(data.cluster, {instancePath:instancePath+"/cluster",parentData:data,parentDataProperty:"cluster",rootData}))){
-vErrors = vErrors === null ? validate138.errors : vErrors.concat(validate138.errors);
+if(!(validate141(data.cluster, {instancePath:instancePath+"/cluster",parentData:data,parentDataProperty:"cluster",rootData}))){
+vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
 errors = vErrors.length;
 }
 }
 if(data.experimental !== undefined){
 let data16 = data.experimental;
 if(typeof data16 !== "boolean"){
-const err13 = {instancePath:instancePath+"/experimental",schemaPath:"#/properties/experimental/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema29.properties.experimental.type,parentSchema:schema29.properties.experimental,data:data16};
+const err13 = {instancePath:instancePath+"/experimental",schemaPath:"#/properties/experimental/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema66.properties.experimental.type,parentSchema:schema66.properties.experimental,data:data16};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -6547,7 +6714,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.type,parentSchema:schema29,data};
+const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.type,parentSchema:schema66,data};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -6556,7 +6723,7 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate21.errors = vErrors;
+validate61.errors = vErrors;
 return errors === 0;
 }
 
@@ -6886,8 +7053,9 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(data12.upstream === undefined){
-const err26 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/required",keyword:"required",params:{missingProperty: "upstream"},message:"must have required property '"+"upstream"+"'",schema:schema16.required,parentSchema:schema16,data:data12};
+for(const key2 in data12){
+if(!((((key2 === "host") || (key2 === "pathPrefix")) || (key2 === "upstream")) || (key2 === "worker"))){
+const err26 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema16,data:data12};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -6896,9 +7064,11 @@ vErrors.push(err26);
 }
 errors++;
 }
-for(const key2 in data12){
-if(!(((key2 === "host") || (key2 === "pathPrefix")) || (key2 === "upstream"))){
-const err27 = {instancePath:instancePath+"/routes/" + i2,schemaPath:"#/definitions/RouteConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema16,data:data12};
+}
+if(data12.host !== undefined){
+let data13 = data12.host;
+if(typeof data13 !== "string"){
+const err27 = {instancePath:instancePath+"/routes/" + i2+"/host",schemaPath:"#/definitions/RouteConfig/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.host.type,parentSchema:schema16.properties.host,data:data13};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -6908,10 +7078,10 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data12.host !== undefined){
-let data13 = data12.host;
-if(typeof data13 !== "string"){
-const err28 = {instancePath:instancePath+"/routes/" + i2+"/host",schemaPath:"#/definitions/RouteConfig/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.host.type,parentSchema:schema16.properties.host,data:data13};
+if(data12.pathPrefix !== undefined){
+let data14 = data12.pathPrefix;
+if(typeof data14 !== "string"){
+const err28 = {instancePath:instancePath+"/routes/" + i2+"/pathPrefix",schemaPath:"#/definitions/RouteConfig/properties/pathPrefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.pathPrefix.type,parentSchema:schema16.properties.pathPrefix,data:data14};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -6921,10 +7091,10 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data12.pathPrefix !== undefined){
-let data14 = data12.pathPrefix;
-if(typeof data14 !== "string"){
-const err29 = {instancePath:instancePath+"/routes/" + i2+"/pathPrefix",schemaPath:"#/definitions/RouteConfig/properties/pathPrefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.pathPrefix.type,parentSchema:schema16.properties.pathPrefix,data:data14};
+if(data12.upstream !== undefined){
+let data15 = data12.upstream;
+if(typeof data15 !== "string"){
+const err29 = {instancePath:instancePath+"/routes/" + i2+"/upstream",schemaPath:"#/definitions/RouteConfig/properties/upstream/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.upstream.type,parentSchema:schema16.properties.upstream,data:data15};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -6934,10 +7104,10 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data12.upstream !== undefined){
-let data15 = data12.upstream;
-if(typeof data15 !== "string"){
-const err30 = {instancePath:instancePath+"/routes/" + i2+"/upstream",schemaPath:"#/definitions/RouteConfig/properties/upstream/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.upstream.type,parentSchema:schema16.properties.upstream,data:data15};
+if(data12.worker !== undefined){
+let data16 = data12.worker;
+if(typeof data16 !== "string"){
+const err30 = {instancePath:instancePath+"/routes/" + i2+"/worker",schemaPath:"#/definitions/RouteConfig/properties/worker/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.worker.type,parentSchema:schema16.properties.worker,data:data16};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -6978,11 +7148,11 @@ errors = vErrors.length;
 }
 }
 if(data.unmatched !== undefined){
-let data17 = data.unmatched;
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-for(const key3 in data17){
+let data18 = data.unmatched;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+for(const key3 in data18){
 if(!(key3 === "status")){
-const err33 = {instancePath:instancePath+"/unmatched",schemaPath:"#/definitions/UnmatchedConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data:data17};
+const err33 = {instancePath:instancePath+"/unmatched",schemaPath:"#/definitions/UnmatchedConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data:data18};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -6992,10 +7162,10 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data17.status !== undefined){
-let data18 = data17.status;
-if(!((typeof data18 == "number") && (isFinite(data18)))){
-const err34 = {instancePath:instancePath+"/unmatched/status",schemaPath:"#/definitions/UnmatchedConfig/properties/status/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema20.properties.status.type,parentSchema:schema20.properties.status,data:data18};
+if(data18.status !== undefined){
+let data19 = data18.status;
+if(!((typeof data19 == "number") && (isFinite(data19)))){
+const err34 = {instancePath:instancePath+"/unmatched/status",schemaPath:"#/definitions/UnmatchedConfig/properties/status/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema20.properties.status.type,parentSchema:schema20.properties.status,data:data19};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -7004,8 +7174,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-if(!((data18 === 404) || (data18 === 421))){
-const err35 = {instancePath:instancePath+"/unmatched/status",schemaPath:"#/definitions/UnmatchedConfig/properties/status/enum",keyword:"enum",params:{allowedValues: schema20.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema20.properties.status.enum,parentSchema:schema20.properties.status,data:data18};
+if(!((data19 === 404) || (data19 === 421))){
+const err35 = {instancePath:instancePath+"/unmatched/status",schemaPath:"#/definitions/UnmatchedConfig/properties/status/enum",keyword:"enum",params:{allowedValues: schema20.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema20.properties.status.enum,parentSchema:schema20.properties.status,data:data19};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -7017,7 +7187,7 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/unmatched",schemaPath:"#/definitions/UnmatchedConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data:data17};
+const err36 = {instancePath:instancePath+"/unmatched",schemaPath:"#/definitions/UnmatchedConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data:data18};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -7028,11 +7198,11 @@ errors++;
 }
 }
 if(data.forwarded !== undefined){
-let data19 = data.forwarded;
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-for(const key4 in data19){
+let data20 = data.forwarded;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+for(const key4 in data20){
 if(!(((((key4 === "trustedProxies") || (key4 === "xForwardedFor")) || (key4 === "xForwardedHost")) || (key4 === "xForwardedProto")) || (key4 === "forwarded"))){
-const err37 = {instancePath:instancePath+"/forwarded",schemaPath:"#/definitions/ForwardedConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema21,data:data19};
+const err37 = {instancePath:instancePath+"/forwarded",schemaPath:"#/definitions/ForwardedConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema21,data:data20};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -7042,14 +7212,14 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data19.trustedProxies !== undefined){
-let data20 = data19.trustedProxies;
-if(Array.isArray(data20)){
-const len3 = data20.length;
+if(data20.trustedProxies !== undefined){
+let data21 = data20.trustedProxies;
+if(Array.isArray(data21)){
+const len3 = data21.length;
 for(let i3=0; i3<len3; i3++){
-let data21 = data20[i3];
-if(typeof data21 !== "string"){
-const err38 = {instancePath:instancePath+"/forwarded/trustedProxies/" + i3,schemaPath:"#/definitions/ForwardedConfig/properties/trustedProxies/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.trustedProxies.items.type,parentSchema:schema21.properties.trustedProxies.items,data:data21};
+let data22 = data21[i3];
+if(typeof data22 !== "string"){
+const err38 = {instancePath:instancePath+"/forwarded/trustedProxies/" + i3,schemaPath:"#/definitions/ForwardedConfig/properties/trustedProxies/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.trustedProxies.items.type,parentSchema:schema21.properties.trustedProxies.items,data:data22};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -7061,7 +7231,7 @@ errors++;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/forwarded/trustedProxies",schemaPath:"#/definitions/ForwardedConfig/properties/trustedProxies/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema21.properties.trustedProxies.type,parentSchema:schema21.properties.trustedProxies,data:data20};
+const err39 = {instancePath:instancePath+"/forwarded/trustedProxies",schemaPath:"#/definitions/ForwardedConfig/properties/trustedProxies/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema21.properties.trustedProxies.type,parentSchema:schema21.properties.trustedProxies,data:data21};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -7071,10 +7241,10 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data19.xForwardedFor !== undefined){
-let data22 = data19.xForwardedFor;
-if(typeof data22 !== "boolean"){
-const err40 = {instancePath:instancePath+"/forwarded/xForwardedFor",schemaPath:"#/definitions/ForwardedConfig/properties/xForwardedFor/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema21.properties.xForwardedFor.type,parentSchema:schema21.properties.xForwardedFor,data:data22};
+if(data20.xForwardedFor !== undefined){
+let data23 = data20.xForwardedFor;
+if(typeof data23 !== "boolean"){
+const err40 = {instancePath:instancePath+"/forwarded/xForwardedFor",schemaPath:"#/definitions/ForwardedConfig/properties/xForwardedFor/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema21.properties.xForwardedFor.type,parentSchema:schema21.properties.xForwardedFor,data:data23};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -7084,10 +7254,10 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data19.xForwardedHost !== undefined){
-let data23 = data19.xForwardedHost;
-if(typeof data23 !== "boolean"){
-const err41 = {instancePath:instancePath+"/forwarded/xForwardedHost",schemaPath:"#/definitions/ForwardedConfig/properties/xForwardedHost/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema21.properties.xForwardedHost.type,parentSchema:schema21.properties.xForwardedHost,data:data23};
+if(data20.xForwardedHost !== undefined){
+let data24 = data20.xForwardedHost;
+if(typeof data24 !== "boolean"){
+const err41 = {instancePath:instancePath+"/forwarded/xForwardedHost",schemaPath:"#/definitions/ForwardedConfig/properties/xForwardedHost/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema21.properties.xForwardedHost.type,parentSchema:schema21.properties.xForwardedHost,data:data24};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -7097,10 +7267,10 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data19.xForwardedProto !== undefined){
-let data24 = data19.xForwardedProto;
-if(typeof data24 !== "boolean"){
-const err42 = {instancePath:instancePath+"/forwarded/xForwardedProto",schemaPath:"#/definitions/ForwardedConfig/properties/xForwardedProto/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema21.properties.xForwardedProto.type,parentSchema:schema21.properties.xForwardedProto,data:data24};
+if(data20.xForwardedProto !== undefined){
+let data25 = data20.xForwardedProto;
+if(typeof data25 !== "boolean"){
+const err42 = {instancePath:instancePath+"/forwarded/xForwardedProto",schemaPath:"#/definitions/ForwardedConfig/properties/xForwardedProto/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema21.properties.xForwardedProto.type,parentSchema:schema21.properties.xForwardedProto,data:data25};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -7110,10 +7280,10 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data19.forwarded !== undefined){
-let data25 = data19.forwarded;
-if(typeof data25 !== "boolean"){
-const err43 = {instancePath:instancePath+"/forwarded/forwarded",schemaPath:"#/definitions/ForwardedConfig/properties/forwarded/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema21.properties.forwarded.type,parentSchema:schema21.properties.forwarded,data:data25};
+if(data20.forwarded !== undefined){
+let data26 = data20.forwarded;
+if(typeof data26 !== "boolean"){
+const err43 = {instancePath:instancePath+"/forwarded/forwarded",schemaPath:"#/definitions/ForwardedConfig/properties/forwarded/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema21.properties.forwarded.type,parentSchema:schema21.properties.forwarded,data:data26};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -7125,7 +7295,7 @@ errors++;
 }
 }
 else {
-const err44 = {instancePath:instancePath+"/forwarded",schemaPath:"#/definitions/ForwardedConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data:data19};
+const err44 = {instancePath:instancePath+"/forwarded",schemaPath:"#/definitions/ForwardedConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data:data20};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -7136,14 +7306,14 @@ errors++;
 }
 }
 if(data.networks !== undefined){
-let data26 = data.networks;
-if(Array.isArray(data26)){
-const len4 = data26.length;
+let data27 = data.networks;
+if(Array.isArray(data27)){
+const len4 = data27.length;
 for(let i4=0; i4<len4; i4++){
-let data27 = data26[i4];
-if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
-if(data27.name === undefined){
-const err45 = {instancePath:instancePath+"/networks/" + i4,schemaPath:"#/definitions/NetworkConfig/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema22.required,parentSchema:schema22,data:data27};
+let data28 = data27[i4];
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+if(data28.name === undefined){
+const err45 = {instancePath:instancePath+"/networks/" + i4,schemaPath:"#/definitions/NetworkConfig/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema22.required,parentSchema:schema22,data:data28};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -7152,9 +7322,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-for(const key5 in data27){
+for(const key5 in data28){
 if(!(((key5 === "name") || (key5 === "internal")) || (key5 === "subnet"))){
-const err46 = {instancePath:instancePath+"/networks/" + i4,schemaPath:"#/definitions/NetworkConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data:data27};
+const err46 = {instancePath:instancePath+"/networks/" + i4,schemaPath:"#/definitions/NetworkConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data:data28};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -7164,11 +7334,11 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data27.name !== undefined){
-let data28 = data27.name;
-if(typeof data28 === "string"){
-if(!pattern4.test(data28)){
-const err47 = {instancePath:instancePath+"/networks/" + i4+"/name",schemaPath:"#/definitions/NetworkConfig/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema22.properties.name,data:data28};
+if(data28.name !== undefined){
+let data29 = data28.name;
+if(typeof data29 === "string"){
+if(!pattern4.test(data29)){
+const err47 = {instancePath:instancePath+"/networks/" + i4+"/name",schemaPath:"#/definitions/NetworkConfig/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema22.properties.name,data:data29};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -7179,7 +7349,7 @@ errors++;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/networks/" + i4+"/name",schemaPath:"#/definitions/NetworkConfig/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.name.type,parentSchema:schema22.properties.name,data:data28};
+const err48 = {instancePath:instancePath+"/networks/" + i4+"/name",schemaPath:"#/definitions/NetworkConfig/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.name.type,parentSchema:schema22.properties.name,data:data29};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -7189,10 +7359,10 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data27.internal !== undefined){
-let data29 = data27.internal;
-if(typeof data29 !== "boolean"){
-const err49 = {instancePath:instancePath+"/networks/" + i4+"/internal",schemaPath:"#/definitions/NetworkConfig/properties/internal/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema22.properties.internal.type,parentSchema:schema22.properties.internal,data:data29};
+if(data28.internal !== undefined){
+let data30 = data28.internal;
+if(typeof data30 !== "boolean"){
+const err49 = {instancePath:instancePath+"/networks/" + i4+"/internal",schemaPath:"#/definitions/NetworkConfig/properties/internal/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema22.properties.internal.type,parentSchema:schema22.properties.internal,data:data30};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -7202,10 +7372,10 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data27.subnet !== undefined){
-let data30 = data27.subnet;
-if(typeof data30 !== "string"){
-const err50 = {instancePath:instancePath+"/networks/" + i4+"/subnet",schemaPath:"#/definitions/NetworkConfig/properties/subnet/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.subnet.type,parentSchema:schema22.properties.subnet,data:data30};
+if(data28.subnet !== undefined){
+let data31 = data28.subnet;
+if(typeof data31 !== "string"){
+const err50 = {instancePath:instancePath+"/networks/" + i4+"/subnet",schemaPath:"#/definitions/NetworkConfig/properties/subnet/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.subnet.type,parentSchema:schema22.properties.subnet,data:data31};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -7217,7 +7387,7 @@ errors++;
 }
 }
 else {
-const err51 = {instancePath:instancePath+"/networks/" + i4,schemaPath:"#/definitions/NetworkConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data:data27};
+const err51 = {instancePath:instancePath+"/networks/" + i4,schemaPath:"#/definitions/NetworkConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data:data28};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -7229,7 +7399,7 @@ errors++;
 }
 }
 else {
-const err52 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.networks.type,parentSchema:schema11.properties.networks,data:data26};
+const err52 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.networks.type,parentSchema:schema11.properties.networks,data:data27};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -7245,20 +7415,42 @@ vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.error
 errors = vErrors.length;
 }
 }
-if(data.workerd !== undefined){
-if(!(validate21(data.workerd, {instancePath:instancePath+"/workerd",parentData:data,parentDataProperty:"workerd",rootData}))){
+if(data.workers !== undefined){
+let data33 = data.workers;
+if(Array.isArray(data33)){
+const len5 = data33.length;
+for(let i5=0; i5<len5; i5++){
+if(!(validate21(data33[i5], {instancePath:instancePath+"/workers/" + i5,parentData:data33,parentDataProperty:i5,rootData}))){
 vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err53 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+const err53 = {instancePath:instancePath+"/workers",schemaPath:"#/properties/workers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.workers.type,parentSchema:schema11.properties.workers,data:data33};
 if(vErrors === null){
 vErrors = [err53];
 }
 else {
 vErrors.push(err53);
+}
+errors++;
+}
+}
+if(data.workerd !== undefined){
+if(!(validate61(data.workerd, {instancePath:instancePath+"/workerd",parentData:data,parentDataProperty:"workerd",rootData}))){
+vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err54 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
 }
 errors++;
 }
