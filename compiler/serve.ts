@@ -1,9 +1,9 @@
 /**
- * A development server: builds the config into a temporary directory and
- * runs the workerd binary of the `workerd` npm package on it, with every
- * socket moved to a local port by `--socket-addr`, so that the config can be
- * tried without systemd, Podman or privileged ports. It can rebuild and
- * restart on request, which `serve --watch` does when a file changes.
+ * A development server. It builds the config into a temporary directory
+ * and runs the workerd binary of the `workerd` npm package on it, with every
+ * socket moved to a local port by `--socket-addr`. The config can then be
+ * tried without systemd, Podman or privileged ports. It rebuilds and
+ * restarts on request, which `serve --watch` does when a file changes.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -16,6 +16,7 @@ import path from "node:path";
 import { build, type BuildOptions, type BuildResult } from "./build.js";
 import type { Diagnostic } from "./diagnostics.js";
 import type { Socket } from "./model/workerd.js";
+import { socketProtocol } from "./lower/topology.js";
 import { formatHostPort } from "./util/address.js";
 
 export interface DevServerOptions extends Pick<BuildOptions, "config" | "cwd" | "today"> {
@@ -31,7 +32,7 @@ export interface DevServerOptions extends Pick<BuildOptions, "config" | "cwd" | 
   workerdArgs?: string[];
   /** Path of the workerd binary. @default the binary of the `workerd` npm package */
   workerdPath?: string;
-  /** Where workerd's stdout and stderr go. @default "inherit" */
+  /** Destination of workerd's stdout and stderr: the terminal, or collectedOutput. @default "inherit" */
   stdio?: "inherit" | "pipe";
   /** How long to wait for the sockets to accept connections, in milliseconds. @default 15000 */
   startTimeoutMs?: number;
@@ -46,11 +47,11 @@ export interface ServedSocket {
   url: string;
 }
 
-/** What a build or rebuild produced: the sockets, or the diagnostics that stopped it. */
+/** Outcome of a build or rebuild: the sockets, or the diagnostics that stopped it. */
 export type ServeOutcome = { ok: true; sockets: ServedSocket[] } | { ok: false; diagnostics: Diagnostic[] };
 
 export class DevServer {
-  /** Temporary directory that holds the built tree. */
+  /** Temporary directory that contains the built tree. */
   readonly outDir: string;
   /** Absolute path of the config file; known after the first build. */
   configFile: string | undefined;
@@ -109,7 +110,7 @@ export class DevServer {
         port = this.options.port === undefined ? await freePort(host) : this.options.port + index;
         this.ports.set(socket.name, port);
       }
-      const protocol = socket.https ? "https" : socket.tcp ? "tcp" : socket.udp ? "udp" : "http";
+      const protocol = socketProtocol(socket);
       served.push({ name: socket.name, protocol, port, url: `${protocol}://${formatHostPort(host, port)}` });
     }
     return served;

@@ -33,7 +33,7 @@ async function serveFixture(
   return { server, sockets: new Map(outcome.sockets.map((socket) => [socket.name, socket])) };
 }
 
-/** An HTTPS server with the test certificate that answers with the path it received. */
+/** Starts an HTTPS server with the test certificate that responds with the path it received. */
 async function startHttpsServer(): Promise<{ port: number; close(): Promise<void> }> {
   const server = https.createServer(
     { key: readFileSync(path.join(tlsDir, "server.key")), cert: readFileSync(path.join(tlsDir, "server.pem")) },
@@ -51,7 +51,7 @@ async function startHttpsServer(): Promise<{ port: number; close(): Promise<void
   };
 }
 
-/** A TCP server that sends back whatever it receives. */
+/** Starts a TCP server that sends back whatever it receives. */
 async function startTcpEcho(): Promise<{ port: number; close(): Promise<void> }> {
   const server = net.createServer((socket) => socket.pipe(socket));
   server.listen(0, "127.0.0.1");

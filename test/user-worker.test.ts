@@ -19,7 +19,7 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 const today = new Date("2026-01-01T00:00:00Z");
 
-/** The fixture's config with the upstream on a loopback echo server and the given outbound. */
+/** Returns the fixture's config with the upstream on a loopback echo server and the given outbound. */
 function loopbackConfig(echoPort: number, mode: "external" | "network"): WorkerdComposeConfig {
   return {
     compatibilityDate: "2024-12-01",

@@ -8,13 +8,13 @@ export function starterFileName(format: StarterFormat): string {
   return `workerd-compose.config.${format}`;
 }
 
-/** Where the installed package's JSON Schema is, relative to a config in the project's root. */
+/** Path of the installed package's JSON Schema, relative to a config in the project's root. */
 const schemaPath = "./node_modules/workerd-compose/schema/workerd-compose.schema.json";
 
 /**
  * Returns the compatibility date for a new config: today (UTC), or the
  * release date of the installed workerd package when that is earlier,
- * because workerd rejects dates newer than the binary knows. The package's
+ * because workerd rejects dates newer than the binary supports. The package's
  * version carries that date: 1.20261123.1 was released on 2026-11-23.
  */
 export function starterDate(today: Date): string {

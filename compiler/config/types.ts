@@ -101,7 +101,7 @@ export interface WorkerdRawConfig {
   /** Log format and console prefixes. */
   logging?: LoggingOptions;
 
-  /** Where spans of worker invocations are exported. */
+  /** Export of the spans of worker invocations. */
   tracing?: TracingOptions;
 
   /** Cluster membership. Needs `experimental`. */

@@ -110,7 +110,7 @@ function encodeListItem(list: CapnpList, index: number, element: FieldType, item
   }
 }
 
-/** A string in a struct's place names the struct's first field: a service or a Durable Object class. */
+/** Encodes a struct, or a string in a struct's place, which sets the first field (a service or class name). */
 function encodeStructValue(target: CapnpStruct, typeName: string, value: unknown, readEmbed: EmbedReader): void {
   if (typeof value === "string") {
     const firstField = Object.keys(structSchema(typeName).fields)[0]!;

@@ -5,7 +5,7 @@
  * the output tree as topology.md.
  */
 import type { ResolvedConfig } from "../config/resolved.js";
-import type { Service, ServiceDesignator } from "../model/workerd.js";
+import type { Service, ServiceDesignator, Socket } from "../model/workerd.js";
 import { formatHostPort } from "../util/address.js";
 
 /** Returns the Mermaid source of the deployment's diagram, without a code fence. */
@@ -84,7 +84,7 @@ function renderRawLayer(
   });
 
   raw.sockets.forEach((socket, index) => {
-    const protocol = socket.https ? "https" : socket.tcp ? "tcp" : socket.udp ? "udp" : "http";
+    const protocol = socketProtocol(socket);
     node(`rawSocket${index}`, "stadium", `socket ${socket.name}\n${socket.address ?? "(address at start)"} (${protocol})`);
     const target = serviceIds.get(designatorName(socket.service));
     if (target) {
@@ -100,6 +100,17 @@ function renderRawLayer(
       }
     }
   });
+}
+
+/** Returns the protocol a socket serves, by the member of its union that is set. */
+export function socketProtocol(socket: Socket): "http" | "https" | "tcp" | "udp" {
+  if (socket.https) {
+    return "https";
+  }
+  if (socket.tcp) {
+    return "tcp";
+  }
+  return socket.udp ? "udp" : "http";
 }
 
 function serviceKind(service: Service): string {

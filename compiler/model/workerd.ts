@@ -7,7 +7,7 @@
  * the JSDoc here is also editor help for raw services and sockets.
  *
  * A union of the schema is a set of optional fields of which exactly one may
- * be set; validate/raw.ts checks that, and the printers rely on it. Obsolete
+ * be set. validate/raw.ts checks that, because the printers rely on it. Obsolete
  * fields and the `unspecified` union members are left out.
  */
 
@@ -51,13 +51,13 @@ export interface Config {
   logging?: LoggingOptions;
   /** Membership of a cluster of workerd instances that share Durable Objects. Experimental. */
   cluster?: ClusterConfig;
-  /** Where spans of worker invocations are exported. */
+  /** Export of the spans of worker invocations. */
   tracing?: TracingOptions;
 }
 
 /** Cluster membership; see ClusterConfig in workerd.capnp. Experimental. */
 export interface ClusterConfig {
-  /** Bucket that holds the cluster's state: `s3://bucket/prefix` or `gs://bucket/prefix`. */
+  /** Bucket that contains the cluster's state: `s3://bucket/prefix` or `gs://bucket/prefix`. */
   bucket?: string;
   /** `key=value` settings of an `s3://` bucket, such as `aws_region=auto`. */
   bucketOptions?: string[];
@@ -85,7 +85,7 @@ export interface ClusterConfig {
   unsafeTimeDivisor?: number;
 }
 
-/** Where spans are exported. */
+/** Export of spans. */
 export interface TracingOptions {
   /** Service that receives spans as OTLP/HTTP protobuf POSTs to `/v1/traces`. */
   otlp?: ServiceDesignator;
@@ -275,7 +275,7 @@ export interface Worker {
   durableObjectNamespaces?: Worker_DurableObjectNamespace[];
   /** Not supported by workerd 1.20261123.1 ("not implemented yet"). */
   durableObjectUniqueKeyModifier?: string;
-  /** Where the worker's Durable Objects store their data. Set exactly one member. */
+  /** Storage of the worker's Durable Objects. Set exactly one member. */
   durableObjectStorage?: Worker_DurableObjectStorage;
   /** Address of a service that resolves imports the worker's modules do not provide. */
   moduleFallback?: string;

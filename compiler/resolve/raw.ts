@@ -10,7 +10,7 @@ import type { WorkerdRawConfig } from "../config/types.js";
 import { Embed } from "../model/workerd.js";
 import { structSchema, type FieldType } from "../model/workerd-schema.js";
 
-/** Folder below config.capnp's directory that holds the embedded files. */
+/** Folder below config.capnp's directory that contains the embedded files. */
 export const embedFolder = "files";
 
 export function resolveRawLayer(raw: WorkerdRawConfig | undefined): ResolvedWorkerd {

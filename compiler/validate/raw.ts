@@ -2,7 +2,7 @@
  * Checks of the raw layer (`workerd` in the config): what workerd itself
  * would accept silently or reject only at start. workerd's parser keeps the
  * last of two union members and the last of two equal names, so the
- * compiler rejects both; references to services must name one; features
+ * compiler rejects both. References to services must name one. Features
  * that this workerd cannot run, or runs only with `--experimental`, are
  * reported here with the fix.
  */
