@@ -92,6 +92,9 @@ export interface SocketPath {
 /** Name of the install plan at the top of the output tree. */
 export const installPlanFile = "INSTALL.md";
 
+/** Name of the Mermaid diagram at the top of the output tree; documentation, not installed. */
+export const topologyFile = "topology.md";
+
 /** Folders of the output tree, each mirroring the place its files are installed to. */
 export const outputFolders = {
   /** The deployment's `directory`: config.capnp, worker modules, start script. */
@@ -259,7 +262,7 @@ function generateFiles(
     file(`${outputFolders.workerd}/config.capnp`, printCapnpConfig(workerdConfig)),
     file(`${outputFolders.workerd}/${moduleFiles.main}`, modules.fetchJs),
     file(`${outputFolders.workerd}/${moduleFiles.library}`, modules.libraryJs),
-    file("topology.md", renderTopologyMarkdown(config)),
+    file(topologyFile, renderTopologyMarkdown(config)),
     ...certificateFiles(config).map((certificate) =>
       file(`${outputFolders.workerd}/${certificate.path}`, certificate.contents),
     ),

@@ -12,7 +12,7 @@ export function defineConfig(config: WorkerdComposeConfig): WorkerdComposeConfig
   return config;
 }
 
-export { compile, encodeBinaryConfig, installPlanFile, outputFolders } from "./compile.js";
+export { compile, encodeBinaryConfig, installPlanFile, outputFolders, topologyFile } from "./compile.js";
 export type { CompileOptions, CompileResult, OutputFile, SocketPath } from "./compile.js";
 export { printInstallPlan } from "./emit/install-plan.js";
 export type { InstallPlan, InstallStep, InstalledFile } from "./lower/install-plan.js";

@@ -44,7 +44,7 @@ function nsenterConfig(deployment: Partial<SystemdNsenterDeploymentConfig> = {})
 function serviceOf(config: WorkerdComposeConfig): string {
   const result = compile(config, { today });
   assert.deepEqual(result.diagnostics, []);
-  return result.files.find((file) => file.path === "systemd/system/workerd.service")!.contents;
+  return result.files.find((file) => file.path === "systemd/system/workerd.service")!.contents as string;
 }
 
 function diagnosticsOf(config: WorkerdComposeConfig): Diagnostic[] {

@@ -7,7 +7,7 @@ import path from "node:path";
 import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { installPlanFile, printInstallPlan, type CompileResult, type InstallPlan } from "../compiler/index.js";
+import { installPlanFile, printInstallPlan, topologyFile, type CompileResult, type InstallPlan } from "../compiler/index.js";
 import { buildFixture, unitValues } from "./support/systemd.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -25,7 +25,7 @@ function destinationOf(plan: InstallPlan, source: string): string {
 }
 
 function contentsOf(result: CompileResult, source: string): string {
-  return result.files.find((file) => file.path === source)!.contents;
+  return result.files.find((file) => file.path === source)!.contents as string;
 }
 
 describe("install plan", () => {
@@ -34,7 +34,9 @@ describe("install plan", () => {
       const result = await buildFixture(name, path.join(scratch, `complete-${name}`));
       const plan = result.installPlan!;
       const planned = plan.files.map((file) => file.source).sort();
-      const generated = result.files.map((file) => file.path).filter((file) => file !== installPlanFile);
+      const generated = result.files
+        .map((file) => file.path)
+        .filter((file) => file !== installPlanFile && file !== topologyFile);
       assert.deepEqual(planned, generated);
       assert.equal(contentsOf(result, installPlanFile), printInstallPlan(plan));
     });

@@ -203,10 +203,8 @@ describe("names across files", () => {
 
   test("container name and address are compared", () => {
     const { resolved, units, workerd } = generated(quadletConfig());
-    const service = workerd.services.find((candidate) => candidate.name === "whoami")!;
-    if ("external" in service) {
-      service.external.address = "whoami:80";
-    }
+    const service = workerd.services!.find((candidate) => candidate.name === "whoami")!;
+    service.external!.address = "whoami:80";
     const entries = units[0]!.unit.sections[1]!.entries;
     entries.find((entry) => entry.key === "ContainerName")!.value = UnitValue.literal("whoami");
     assert.deepEqual(findNameMismatches(resolved, units, workerd), [

@@ -165,7 +165,7 @@ describe("socket unit", () => {
   function unitText(path: string): string {
     const result = compile(config);
     assert.deepEqual(result.diagnostics, []);
-    return result.files.find((file) => file.path === path)!.contents;
+    return result.files.find((file) => file.path === path)!.contents as string;
   }
 
   test("listeners follow --socket-fd order", () => {
@@ -202,7 +202,7 @@ describe("socket unit", () => {
     });
     assert.deepEqual(result.diagnostics, []);
     assert.ok(!result.files.some((file) => file.path.endsWith(".socket")));
-    const service = result.files.find((file) => file.path === "systemd/system/workerd.service")!.contents;
+    const service = result.files.find((file) => file.path === "systemd/system/workerd.service")!.contents as string;
     assert.deepEqual(unitValues(service, "Unit", "Requires"), []);
     assert.doesNotMatch(unitValues(service, "Service", "ExecStart")[0]!, /--socket-fd/);
   });

@@ -169,10 +169,10 @@ export function findNameMismatches(config: ResolvedConfig, units: readonly Named
     if (host !== container.name.toLowerCase() && host !== container.ip) {
       problems.push(`upstream ${upstream.name} connects to ${upstream.address.host}, which is neither the container's name nor its IP address`);
     }
-    const service = workerd.services.find((candidate) => candidate.name === upstream.name);
+    const external = workerd.services?.find((candidate) => candidate.name === upstream.name)?.external;
     const expected = formatHostPort(upstream.address.host, upstream.address.port);
-    if (service !== undefined && "external" in service && service.external.address !== expected) {
-      problems.push(`config.capnp sends ${upstream.name} to ${service.external.address}, not ${expected}`);
+    if (external !== undefined && external.address !== expected) {
+      problems.push(`config.capnp sends ${upstream.name} to ${external.address}, not ${expected}`);
     }
   }
   return problems;

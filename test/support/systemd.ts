@@ -11,6 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { compile, loadConfigFile, type CompileResult, type InstallPlan } from "../../compiler/index.js";
+import { fileSystemCompileOptions } from "../../compiler/build.js";
 import { writeOutputTree } from "../../compiler/write/index.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -19,8 +20,8 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 export async function buildFixture(name: string, outDir: string): Promise<CompileResult> {
   const directory = path.join(root, "fixtures", name);
   const loaded = await loadConfigFile(path.join(directory, "workerd-compose.config.ts"));
-  // Certificate files are named relative to the config, as build() reads them.
-  const result = compile(loaded.value, { readFile: (file) => readFileSync(path.resolve(directory, file), "utf8") });
+  // Files the config names are read, and user workers bundled, as build() does.
+  const result = compile(loaded.value, await fileSystemCompileOptions(loaded));
   assert.deepEqual(result.diagnostics, []);
   writeOutputTree(outDir, result.files);
   return result;
