@@ -1,6 +1,6 @@
 /** Loading JSON configs: the JSON.parse fast path must report what the yaml parser would. */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
@@ -57,5 +57,49 @@ describe("JSON config loading", () => {
       assert.equal(error.diagnostics[0]!.location?.line, 2);
       return true;
     });
+  });
+});
+
+describe("bundled config cache", () => {
+  test("rebuilds after an imported file changes", async () => {
+    const directory = mkdtempSync(path.join(scratch, "cache-"));
+    mkdirSync(path.join(directory, "node_modules"));
+    const config = path.join(directory, "workerd-compose.config.ts");
+    writeFileSync(config, 'import { port } from "./port.ts";\nexport default { port } as { port: number };\n');
+    writeFileSync(path.join(directory, "port.ts"), "export const port: number = 80;\n");
+
+    assert.deepEqual((await loadConfigFile(config)).value, { port: 80 });
+    const cacheFolder = path.join(directory, "node_modules/.cache/workerd-compose");
+    assert.equal(readdirSync(cacheFolder).length, 1, "the bundle was not cached");
+    assert.deepEqual((await loadConfigFile(config)).value, { port: 80 });
+
+    writeFileSync(path.join(directory, "port.ts"), "export const port: number = 8080;\n");
+    assert.deepEqual((await loadConfigFile(config)).value, { port: 8080 });
+  });
+
+  test("ignores a corrupt cache entry", async () => {
+    const directory = mkdtempSync(path.join(scratch, "corrupt-"));
+    mkdirSync(path.join(directory, "node_modules"));
+    const config = path.join(directory, "workerd-compose.config.ts");
+    writeFileSync(config, "export default { answer: 42 };\n");
+    await loadConfigFile(config);
+
+    const cacheFolder = path.join(directory, "node_modules/.cache/workerd-compose");
+    for (const entry of readdirSync(cacheFolder)) {
+      writeFileSync(path.join(cacheFolder, entry), "{ not json");
+    }
+    assert.deepEqual((await loadConfigFile(config)).value, { answer: 42 });
+  });
+
+  test("caches nothing without node_modules", async () => {
+    const directory = mkdtempSync(path.join(tmpdir(), "workerd-compose-no-cache-"));
+    try {
+      const config = path.join(directory, "workerd-compose.config.ts");
+      writeFileSync(config, "export default { answer: 42 };\n");
+      assert.deepEqual((await loadConfigFile(config)).value, { answer: 42 });
+      assert.deepEqual(readdirSync(directory), ["workerd-compose.config.ts"]);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

@@ -44,6 +44,15 @@ export async function runBuild(
     return exitCodes.userError;
   }
 
+  // Say which path each socket's requests take: the router or straight to an upstream.
+  for (const socketPath of result.socketPaths) {
+    if (socketPath.kind === "direct") {
+      logger.info(`Socket "${socketPath.socket}" sends requests straight to upstream "${socketPath.service}", without JavaScript.`);
+    } else {
+      logger.debug(`Socket "${socketPath.socket}" sends requests through the router (service "${socketPath.service}").`);
+    }
+  }
+
   const report = result.report!;
   for (const file of report.written) {
     logger.debug(`wrote ${file}`);

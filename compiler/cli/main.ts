@@ -8,8 +8,9 @@
  */
 import { readFileSync } from "node:fs";
 
-import yargs, { type Argv } from "yargs";
+import type { Argv } from "yargs";
 
+import { buildOptions, configOption, globalOptions, parsePlainBuild } from "./build-options.js";
 import { createLogger, type LogLevel, type Logger } from "./logger.js";
 
 export const exitCodes = { ok: 0, userError: 1, internalError: 2 } as const;
@@ -33,14 +34,16 @@ function loggerFor(args: GlobalArgs): Logger {
   return createLogger({ level });
 }
 
-const configOption = {
-  alias: "c",
-  type: "string",
-  describe: "Config file (.ts, .mts, .js, .mjs, .json, .yaml, .yml); default: workerd-compose.config.* in the current directory",
-} as const;
-
 /** Runs the CLI with `argv` (without node and the script) and returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
+  // A plain build, the command a Makefile runs, skips loading yargs.
+  const plainBuild = parsePlainBuild(argv);
+  if (plainBuild !== undefined) {
+    const { runBuild } = await import("./commands.js");
+    return runBuild(loggerFor(plainBuild), plainBuild);
+  }
+
+  const { default: yargs } = await import("yargs");
   let status: number = exitCodes.ok;
   const run = (task: (commands: typeof import("./commands.js")) => Promise<number>) => async () => {
     status = await task(await import("./commands.js"));
@@ -51,26 +54,14 @@ export async function main(argv: string[]): Promise<number> {
     .usage(
       "$0 [command] [options]\n\nCompile a workerd-compose config into workerd's config.capnp, its worker modules and the systemd/Quadlet units that run it.",
     )
-    .option("quiet", { alias: "q", type: "boolean", describe: "Print errors only" })
-    .option("verbose", { alias: "v", type: "boolean", describe: "Print details of each step" })
+    .options(globalOptions)
     .conflicts("quiet", "verbose")
     .command(
       ["build", "$0"],
       "Compile the config and write the output tree (the default command)",
       (command: Argv<GlobalArgs>) =>
         command
-          .option("config", configOption)
-          .option("out", { alias: "o", type: "string", default: "out", describe: "Output directory" })
-          .option("check", {
-            type: "boolean",
-            default: false,
-            describe: "Write nothing; exit 1 and list the files that differ from the output directory",
-          })
-          .option("binary", {
-            type: "boolean",
-            default: false,
-            describe: "Also write workerd/config.bin, the binary config for workerd serve --binary",
-          })
+          .options(buildOptions)
           .example("$0 build", "Build ./workerd-compose.config.ts into ./out")
           .example("$0 build --config deploy/proxy.yaml --out /tmp/proxy", "Build another config elsewhere")
           .example("$0 build --check", "Fail when ./out is not up to date, as a CI step"),

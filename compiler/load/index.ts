@@ -4,10 +4,12 @@
  * no TypeScript compiler and writes nothing to disk.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 import { ConfigError, type Diagnostic } from "../diagnostics.js";
+import { readCachedBundle, writeCachedBundle } from "./bundle-cache.js";
 
 /** Names looked up, in this order, when no config file is given. */
 export const configFileNames = [
@@ -84,36 +86,9 @@ export async function loadConfigFile(file: string): Promise<LoadedConfig> {
 }
 
 async function importModuleConfig(file: string): Promise<unknown> {
-  const esbuild = await import("esbuild");
   const selfEntry = pathToFileURL(fileURLToPath(new URL("../index.js", import.meta.url))).href;
-
-  // The config imports defineConfig from "workerd-compose". Pointing that
-  // import at this very package keeps the user's copy and ours from mixing,
-  // and works whether or not the package is installed beside the config.
-  const resolveSelf: import("esbuild").Plugin = {
-    name: "workerd-compose-self",
-    setup(build) {
-      build.onResolve({ filter: /^workerd-compose$/ }, () => ({ path: selfEntry, external: true }));
-    },
-  };
-
-  let code: string;
-  try {
-    const result = await esbuild.build({
-      entryPoints: [file],
-      bundle: true,
-      write: false,
-      format: "esm",
-      platform: "node",
-      target: "node20",
-      logLevel: "silent",
-      plugins: [resolveSelf],
-      define: { "import.meta.url": JSON.stringify(pathToFileURL(file).href) },
-    });
-    code = result.outputFiles[0]!.text;
-  } catch (error) {
-    throw new ConfigError(esbuildDiagnostics(file, error));
-  }
+  const cacheKey = bundleCacheKey(selfEntry);
+  const code = readCachedBundle(file, cacheKey) ?? (await bundleConfig(file, selfEntry, cacheKey));
 
   let module: { default?: unknown };
   try {
@@ -132,6 +107,61 @@ async function importModuleConfig(file: string): Promise<unknown> {
     );
   }
   return module.default;
+}
+
+/**
+ * Returns what, besides the input files, decides the bundled code: esbuild's
+ * version, where this package is installed (the config's import of
+ * "workerd-compose" points there) and the build options, whose revision is
+ * the trailing number.
+ */
+function bundleCacheKey(selfEntry: string): string {
+  const require = createRequire(import.meta.url);
+  const esbuildVersion = (JSON.parse(readFileSync(require.resolve("esbuild/package.json"), "utf8")) as { version: string })
+    .version;
+  return `esbuild ${esbuildVersion}\0${selfEntry}\0options 1`;
+}
+
+/** Bundles a config module and its imports into one ES module, and caches the result. */
+async function bundleConfig(file: string, selfEntry: string, cacheKey: string): Promise<string> {
+  // require() loads esbuild's CommonJS entry without the ES-module wrapper,
+  // which would first scan its whole source for named exports.
+  const esbuild = createRequire(import.meta.url)("esbuild") as typeof import("esbuild");
+
+  // The config imports defineConfig from "workerd-compose". Pointing that
+  // import at this very package keeps the user's copy and ours from mixing,
+  // and works whether or not the package is installed beside the config.
+  const resolveSelf: import("esbuild").Plugin = {
+    name: "workerd-compose-self",
+    setup(build) {
+      build.onResolve({ filter: /^workerd-compose$/ }, () => ({ path: selfEntry, external: true }));
+    },
+  };
+
+  const workingDirectory = path.dirname(file);
+  let result: import("esbuild").BuildResult<{ write: false; metafile: true }>;
+  try {
+    result = await esbuild.build({
+      entryPoints: [file],
+      absWorkingDir: workingDirectory,
+      bundle: true,
+      write: false,
+      metafile: true,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      logLevel: "silent",
+      plugins: [resolveSelf],
+      define: { "import.meta.url": JSON.stringify(pathToFileURL(file).href) },
+    });
+  } catch (error) {
+    throw new ConfigError(esbuildDiagnostics(file, error));
+  }
+
+  const code = result.outputFiles[0]!.text;
+  const inputs = Object.keys(result.metafile.inputs).map((input) => path.resolve(workingDirectory, input));
+  writeCachedBundle(file, cacheKey, inputs, code);
+  return code;
 }
 
 function esbuildDiagnostics(file: string, error: unknown): Diagnostic[] {
