@@ -1,7 +1,8 @@
 /**
  * A cache of bundled TypeScript and JavaScript configs, so that a rebuild
- * whose config did not change skips esbuild: starting its service process
- * took about a tenth of a whole build of the example config. An entry
+ * whose config did not change skips esbuild: loading it and starting its
+ * service process took about 70 of the 360 ms of a build of the example
+ * config on the 2-core benchmark machine. An entry
  * records every file esbuild read with its size and modification time; any
  * difference makes it stale. Entries live in node_modules/.cache/ of the
  * nearest node_modules folder above the config, as other build tools keep
