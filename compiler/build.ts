@@ -3,10 +3,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 
 import { compile, encodeBinaryConfig, outputFolders, type CompileOptions, type OutputFile, type SocketPath } from "./compile.js";
-import { ConfigError, type Diagnostic } from "./diagnostics.js";
+import { ConfigError, isBlocking, parsePath, type Diagnostic } from "./diagnostics.js";
 import { findConfigFile, loadConfigFile, type LoadedConfig } from "./load/index.js";
 import type { Config as WorkerdConfig } from "./model/workerd.js";
-import { listOutdatedFiles, writeOutputTree, type WriteReport } from "./write/index.js";
+import { listOutdatedFiles, WriteError, writeOutputTree, type WriteReport } from "./write/index.js";
 
 export interface BuildOptions extends CompileOptions {
   /** Config file; found by name in `cwd` when absent. */
@@ -29,7 +29,7 @@ export interface BuildResult {
   diagnostics: Diagnostic[];
   /** Where each socket's requests go, as compile() decided. */
   socketPaths: SocketPath[];
-  /** What was written; undefined when errors stopped the build or `check` was set. */
+  /** What was written; undefined when a diagnostic stopped the build or `check` was set. */
   report: WriteReport | undefined;
   /** With `check`: the paths that differ from the output tree. */
   outdated: string[] | undefined;
@@ -76,7 +76,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     ...diagnostic,
     location: diagnostic.location ?? locate(loaded, diagnostic.path),
   }));
-  if (result.diagnostics.some((diagnostic) => diagnostic.severity === "error")) {
+  if (result.diagnostics.some((diagnostic) => isBlocking(diagnostic, options.strict))) {
     return result;
   }
 
@@ -88,8 +88,25 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
 
   if (options.check) {
     result.outdated = listOutdatedFiles(outDir, result.files);
-  } else {
+    return result;
+  }
+  try {
     result.report = writeOutputTree(outDir, result.files);
+  } catch (error) {
+    if (!(error instanceof WriteError)) {
+      throw error;
+    }
+    const outcome = error.rolledBack
+      ? `The previous output in ${outDir} is unchanged.`
+      : `Restoring the previous output failed as well; the next build restores it.`;
+    result.diagnostics.push({
+      severity: "error",
+      code: "write-failed",
+      path: "",
+      message: `${error.message} ${outcome}`,
+      received: error.file,
+      expected: "a writable output directory",
+    });
   }
   return result;
 }
@@ -115,18 +132,4 @@ function locate(loaded: LoadedConfig, configPath: string): Diagnostic["location"
   const segments = parsePath(configPath);
   const position = loaded.locate?.(segments);
   return position ? { file: loaded.file, ...position } : { file: loaded.file };
-}
-
-function parsePath(configPath: string): (string | number)[] {
-  const segments: (string | number)[] = [];
-  for (const match of configPath.matchAll(/([^.[\]]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]/g)) {
-    if (match[2] !== undefined) {
-      segments.push(Number(match[2]));
-    } else if (match[3] !== undefined) {
-      segments.push(JSON.parse(`"${match[3]}"`) as string);
-    } else {
-      segments.push(match[1]!);
-    }
-  }
-  return segments;
 }

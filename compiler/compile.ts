@@ -6,7 +6,7 @@
  */
 import type { ResolvedConfig, ResolvedEmbed } from "./config/resolved.js";
 import type { WorkerdComposeConfig } from "./config/types.js";
-import type { Diagnostic } from "./diagnostics.js";
+import { isBlocking, type Diagnostic } from "./diagnostics.js";
 import type { Config as WorkerdConfig } from "./model/workerd.js";
 import { printCapnpConfig } from "./emit/capnp.js";
 import { printInstallPlan } from "./emit/install-plan.js";
@@ -28,6 +28,7 @@ import {
 import { loadCertificates, type ReadConfigFile } from "./load/certificates.js";
 import { resolveConfig } from "./resolve/index.js";
 import { checkHardening } from "./validate/hardening.js";
+import { toPlainData } from "./validate/plain-data.js";
 import { checkQuadletKeys, findNameMismatches } from "./validate/quadlet.js";
 import { checkSchema } from "./validate/schema.js";
 import { checkSemantics } from "./validate/semantic.js";
@@ -58,10 +59,12 @@ export interface CompileOptions {
    * workers is reported as not bundled.
    */
   bundleWorker?: (main: string) => string;
+  /** Treat warnings as errors: any diagnostic stops the build. @default false */
+  strict?: boolean;
 }
 
 export interface CompileResult {
-  /** Output files sorted by path; empty when a diagnostic is an error. */
+  /** Output files sorted by path; empty when a diagnostic is an error (or, with `strict`, a warning). */
   files: OutputFile[];
   diagnostics: Diagnostic[];
   /** Where each socket's requests go; empty when a diagnostic is an error. */
@@ -107,16 +110,23 @@ export const outputFolders = {
   quadlet: "containers/systemd",
 } as const;
 
-/** Validates `config` and, when it has no errors, generates every output file. */
+/** Validates `config` and, when nothing blocks the build, generates every output file. */
 export function compile(config: unknown, options: CompileOptions = {}): CompileResult {
-  const schemaDiagnostics = checkSchema(config);
+  const plain = toPlainData(config);
+  if (plain.diagnostics.length > 0) {
+    return failed(plain.diagnostics);
+  }
+  const isBlocked = (diagnostics: readonly Diagnostic[]) =>
+    diagnostics.some((diagnostic) => isBlocking(diagnostic, options.strict));
+
+  const schemaDiagnostics = checkSchema(plain.value);
   if (schemaDiagnostics.length > 0) {
     return failed(schemaDiagnostics);
   }
 
-  const typed = config as WorkerdComposeConfig;
-  const diagnostics = checkSemantics(typed, options.today ?? new Date());
-  if (hasErrors(diagnostics)) {
+  const typed = plain.value as WorkerdComposeConfig;
+  const diagnostics = checkSemantics(typed, { today: options.today ?? new Date() });
+  if (isBlocked(diagnostics)) {
     return failed(diagnostics);
   }
   const loaded = loadCertificates(typed, options.readFile);
@@ -127,20 +137,20 @@ export function compile(config: unknown, options: CompileOptions = {}): CompileR
 
   const resolved = resolveConfig(typed, loaded.certificates);
   diagnostics.push(...checkHardening(resolved));
-  if (hasErrors(diagnostics)) {
+  if (isBlocked(diagnostics)) {
     return failed(diagnostics);
   }
 
   const embedded = readEmbeddedFiles(resolved.workerd.embeds, options.readFile, diagnostics);
   const bundles = bundleUserWorkers(resolved, options.bundleWorker, diagnostics);
-  if (hasErrors(diagnostics)) {
+  if (isBlocked(diagnostics)) {
     return failed(diagnostics);
   }
 
   const workerdConfig = lowerToWorkerdConfig(resolved);
   const generated = generateFiles(resolved, workerdConfig);
   diagnostics.push(...generated.diagnostics);
-  if (hasErrors(diagnostics)) {
+  if (isBlocked(diagnostics)) {
     return failed(diagnostics);
   }
   const files = [...generated.files, ...embedded, ...bundles];
@@ -176,9 +186,6 @@ function failed(diagnostics: Diagnostic[]): CompileResult {
   };
 }
 
-function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
-  return diagnostics.some((diagnostic) => diagnostic.severity === "error");
-}
 
 /** Bundles each user worker into its module file next to config.capnp. */
 function bundleUserWorkers(

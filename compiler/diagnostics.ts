@@ -61,7 +61,60 @@ export function formatPath(segments: readonly (string | number)[]): string {
   return path;
 }
 
-/** Renders one diagnostic as one or two lines of plain text. */
+/** Splits a path such as `routes[2].upstream` into its segments; the inverse of formatPath(). */
+export function parsePath(path: string): (string | number)[] {
+  const segments: (string | number)[] = [];
+  for (const match of path.matchAll(/([^.[\]]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]/g)) {
+    if (match[2] !== undefined) {
+      segments.push(Number(match[2]));
+    } else if (match[3] !== undefined) {
+      segments.push(JSON.parse(`"${match[3]}"`) as string);
+    } else {
+      segments.push(match[1]!);
+    }
+  }
+  return segments;
+}
+
+/**
+ * Returns whether a diagnostic stops the build: every error, and with
+ * `strict` every warning too.
+ */
+export function isBlocking(diagnostic: Diagnostic, strict = false): boolean {
+  return diagnostic.severity === "error" || strict;
+}
+
+/**
+ * Quotes a value for a message in JSON string syntax, so that quotes,
+ * backslashes and control characters show as escapes. Characters that
+ * JSON leaves alone but a terminal acts on (DEL, the C1 controls, line
+ * separators and bidirectional overrides) are escaped as well.
+ */
+export function quote(value: unknown): string {
+  const text = typeof value === "string" ? JSON.stringify(value) : describeJson(value);
+  return escapeTerminalControls(text);
+}
+
+function describeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Characters that change what a terminal shows, beyond the C0 controls that JSON.stringify escapes. */
+const terminalControls = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+function escapeTerminalControls(text: string): string {
+  return text.replace(terminalControls, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/**
+ * Renders one diagnostic as one or two lines of plain text. Control
+ * characters in a message (for example from a parser that quotes the
+ * input) are escaped, so a hostile config cannot drive the terminal.
+ */
 export function formatDiagnostic(diagnostic: Diagnostic): string {
   let where = "";
   if (diagnostic.location) {
@@ -69,11 +122,15 @@ export function formatDiagnostic(diagnostic: Diagnostic): string {
     where = line === undefined ? `${file}: ` : `${file}:${line}:${column ?? 1}: `;
   }
   const path = diagnostic.path === "" ? "" : `${diagnostic.path}: `;
-  let text = `${where}${diagnostic.severity} [${diagnostic.code}] ${path}${diagnostic.message}`;
+  let text = oneLine(`${where}${diagnostic.severity} [${diagnostic.code}] ${path}${diagnostic.message}`);
   if (diagnostic.hint) {
-    text += `\n  hint: ${diagnostic.hint}`;
+    text += `\n  hint: ${oneLine(diagnostic.hint)}`;
   }
   return text;
+}
+
+function oneLine(text: string): string {
+  return escapeTerminalControls(text.replace(/\r?\n/g, " ").replace(/\t/g, " "));
 }
 
 /** Returns the candidate closest to `value` by edit distance, if one is close enough to be a likely typo. */

@@ -29,13 +29,14 @@ describe("hasDuplicateKey", () => {
 });
 
 describe("JSON config loading", () => {
-  test("duplicate key is a syntax error", async () => {
+  test("duplicate key is an error", async () => {
     const file = path.join(scratch, "duplicate.json");
     writeFileSync(file, '{\n  "compatibilityDate": "2024-12-01",\n  "compatibilityDate": "2024-12-02"\n}\n');
     await assert.rejects(loadConfigFile(file), (error: unknown) => {
       assert.ok(error instanceof ConfigError);
       const diagnostic = error.diagnostics[0]!;
-      assert.equal(diagnostic.code, "config-syntax");
+      assert.equal(diagnostic.code, "duplicate-key");
+      assert.equal(diagnostic.path, "compatibilityDate");
       assert.equal(diagnostic.location?.line, 3);
       return true;
     });

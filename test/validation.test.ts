@@ -68,12 +68,22 @@ describe("compile diagnostics", () => {
     assert.equal(diagnostic.path, "deployment");
   });
 
-  test("wrong deployment field is reported once", () => {
+  test("key of other target is reported once", () => {
     const config = validConfig();
     (config.deployment as unknown as Record<string, unknown>).user = "test";
     const diagnostic = only(errorsOf(config));
-    assert.equal(diagnostic.code, "unknown-key");
+    assert.equal(diagnostic.code, "union-conflict");
     assert.equal(diagnostic.path, "deployment.user");
+    assert.equal(diagnostic.hint, 'Remove "user", or set target to "systemd-nsenter".');
+  });
+
+  test("unknown deployment key is reported once", () => {
+    const config = validConfig();
+    (config.deployment as unknown as Record<string, unknown>).imagee = "x";
+    const diagnostic = only(errorsOf(config));
+    assert.equal(diagnostic.code, "unknown-key");
+    assert.equal(diagnostic.path, "deployment.imagee");
+    assert.equal(diagnostic.hint, 'Did you mean "image"?');
   });
 
   test("unknown target lists the targets", () => {

@@ -24,6 +24,11 @@ export const buildOptions = {
     default: false,
     describe: "Also write workerd/config.bin, the binary config for workerd serve --binary",
   },
+  strict: {
+    type: "boolean",
+    default: false,
+    describe: "Treat warnings as errors: write nothing and exit 1 when there is any",
+  },
 } as const;
 
 export const globalOptions = {
@@ -36,6 +41,7 @@ export interface BuildArgs {
   out: string;
   check: boolean;
   binary: boolean;
+  strict: boolean;
   quiet: boolean | undefined;
   verbose: boolean | undefined;
 }
@@ -82,6 +88,7 @@ export function parsePlainBuild(argv: readonly string[]): BuildArgs | undefined 
     out: (values.out as string | undefined) ?? buildOptions.out.default,
     check: (values.check as boolean | undefined) ?? buildOptions.check.default,
     binary: (values.binary as boolean | undefined) ?? buildOptions.binary.default,
+    strict: (values.strict as boolean | undefined) ?? buildOptions.strict.default,
     quiet: values.quiet as boolean | undefined,
     verbose: values.verbose as boolean | undefined,
   };

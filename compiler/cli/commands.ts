@@ -4,31 +4,33 @@ import path from "node:path";
 
 import { build, fileSystemCompileOptions } from "../build.js";
 import { compile } from "../compile.js";
-import { ConfigError, type Diagnostic } from "../diagnostics.js";
+import { ConfigError, isBlocking, type Diagnostic } from "../diagnostics.js";
 import { findConfigFile, loadConfigFile } from "../load/index.js";
 import { DevServer, ServeError, type ServeOutcome } from "../serve.js";
 import { starterConfig, starterDate, starterFileName, type StarterFormat } from "./init.js";
 import type { Logger } from "./logger.js";
 import { exitCodes } from "./main.js";
 
-function printDiagnostics(logger: Logger, diagnostics: readonly Diagnostic[]): boolean {
+/** Prints the diagnostics and returns whether one stops the command (with `strict`, a warning too). */
+function printDiagnostics(logger: Logger, diagnostics: readonly Diagnostic[], strict = false): boolean {
   for (const diagnostic of diagnostics) {
     logger.diagnostic(diagnostic);
   }
-  return diagnostics.some((diagnostic) => diagnostic.severity === "error");
+  return diagnostics.some((diagnostic) => isBlocking(diagnostic, strict));
 }
 
 export async function runBuild(
   logger: Logger,
-  args: { config: string | undefined; out: string; check: boolean; binary: boolean },
+  args: { config: string | undefined; out: string; check: boolean; binary: boolean; strict: boolean },
 ): Promise<number> {
   const result = await build({
     ...(args.config === undefined ? {} : { config: args.config }),
     outDir: args.out,
     check: args.check,
     binary: args.binary,
+    strict: args.strict,
   });
-  if (printDiagnostics(logger, result.diagnostics)) {
+  if (printDiagnostics(logger, result.diagnostics, args.strict)) {
     return exitCodes.userError;
   }
   logger.debug(`config: ${result.configFile}`);

@@ -72,6 +72,7 @@ export async function main(argv: string[]): Promise<number> {
             out: args.out,
             check: args.check,
             binary: args.binary,
+            strict: args.strict,
           }),
         )(),
     )

@@ -337,6 +337,7 @@ export interface UserWorkerConfig {
 /**
  * How the worker reaches upstreams: one `external` service and binding per
  * upstream, or one `network` service used as the worker's global outbound.
+ * @discriminator mode
  */
 export type OutboundConfig = ExternalOutboundConfig | NetworkOutboundConfig;
 

@@ -45,7 +45,14 @@ export function loadCertificates(
       }
       const blocks = splitCertificates(text, isPemText(entry) ? "The PEM text" : `File "${entry}"`);
       if (typeof blocks === "string") {
-        diagnostics.push({ severity: "error", code: "invalid-certificate", path, message: blocks });
+        diagnostics.push({
+          severity: "error",
+          code: "invalid-certificate",
+          path,
+          message: blocks,
+          received: entry,
+          expected: "PEM text with one or more CERTIFICATE blocks",
+        });
         return;
       }
       certificates.set(entry, blocks);
@@ -74,6 +81,7 @@ function readEntry(
   diagnostics.push({
     severity: "error",
     code: "unreadable-file",
+    expected: "a readable PEM file, relative to the config file",
     path,
     message: `Cannot read the certificate file "${file}": ${problem}`,
     received: file,

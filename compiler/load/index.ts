@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-import { ConfigError, type Diagnostic } from "../diagnostics.js";
+import { ConfigError, quote, type Diagnostic } from "../diagnostics.js";
 import { readCachedBundle, writeCachedBundle } from "./bundle-cache.js";
 
 /** Names looked up, in this order, when no config file is given. */
@@ -46,6 +46,7 @@ export function findConfigFile(directory: string): string {
       code: "config-not-found",
       path: "",
       message: `No config file found in ${directory}.`,
+      received: directory,
       expected: configFileNames.join(", "),
       hint: "Pass --config FILE, or create workerd-compose.config.ts.",
     },
@@ -56,19 +57,19 @@ export function findConfigFile(directory: string): string {
 export async function loadConfigFile(file: string): Promise<LoadedConfig> {
   const absolute = path.resolve(file);
   if (!existsSync(absolute)) {
-    throw loadError(absolute, "config-not-found", `Config file ${file} does not exist.`);
+    throw loadError(absolute, "config-not-found", `Config file ${file} does not exist.`, file, "an existing file");
   }
 
   const extension = path.extname(absolute);
   switch (extension) {
     case ".json": {
       const { parseJsonConfig } = await import("./data.js");
-      return parseJsonConfig(absolute, readFileSync(absolute, "utf8"));
+      return parseJsonConfig(absolute, readConfigText(absolute, file));
     }
     case ".yaml":
     case ".yml": {
-      const { parseDataConfig } = await import("./data.js");
-      return parseDataConfig(absolute, readFileSync(absolute, "utf8"));
+      const { parseYamlConfig } = await import("./data.js");
+      return parseYamlConfig(absolute, readConfigText(absolute, file));
     }
     case ".ts":
     case ".mts":
@@ -79,7 +80,8 @@ export async function loadConfigFile(file: string): Promise<LoadedConfig> {
       throw loadError(
         absolute,
         "config-extension",
-        `Config file ${file} has the extension "${extension}", which is not supported.`,
+        `Config file ${file} has the extension ${quote(extension)}, which is not supported.`,
+        extension,
         ".ts, .mts, .js, .mjs, .json, .yaml or .yml",
       );
   }
@@ -95,7 +97,13 @@ async function importModuleConfig(file: string): Promise<unknown> {
     module = await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw loadError(file, "config-evaluation", `Evaluating the config failed: ${message}`);
+    throw loadError(
+      file,
+      "config-evaluation",
+      `Evaluating the config failed: ${message}`,
+      message,
+      "a module that evaluates without throwing",
+    );
   }
 
   if (module.default === undefined) {
@@ -103,6 +111,7 @@ async function importModuleConfig(file: string): Promise<unknown> {
       file,
       "config-no-default-export",
       "The config module has no default export.",
+      Object.keys(module),
       "export default defineConfig({ ... })",
     );
   }
@@ -174,6 +183,8 @@ function esbuildDiagnostics(file: string, error: unknown): Diagnostic[] {
     code: "config-syntax",
     path: "",
     message: message.text,
+    received: message.location?.lineText ?? "",
+    expected: "a module that esbuild can bundle",
     location: {
       file: message.location?.file ? path.resolve(message.location.file) : file,
       ...(message.location ? { line: message.location.line, column: message.location.column + 1 } : {}),
@@ -181,15 +192,15 @@ function esbuildDiagnostics(file: string, error: unknown): Diagnostic[] {
   }));
 }
 
-function loadError(file: string, code: string, message: string, expected?: string): ConfigError {
-  return new ConfigError([
-    {
-      severity: "error",
-      code,
-      path: "",
-      message,
-      ...(expected ? { expected } : {}),
-      location: { file },
-    },
-  ]);
+function loadError(file: string, code: string, message: string, received: unknown, expected: string): ConfigError {
+  return new ConfigError([{ severity: "error", code, path: "", message, received, expected, location: { file } }]);
+}
+
+function readConfigText(absolute: string, file: string): string {
+  try {
+    return readFileSync(absolute, "utf8");
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw loadError(absolute, "config-unreadable", `Config file ${file} cannot be read (${reason}).`, file, "a readable file");
+  }
 }

@@ -4,9 +4,10 @@
  * agree on. They run on a config that already matches the schema.
  */
 import type { WorkerdComposeConfig } from "../config/types.js";
-import { formatPath } from "../diagnostics.js";
+import { formatPath, quote } from "../diagnostics.js";
 import { parseHostPort, type HostPort } from "../util/address.js";
 import { reportUnknownName, type Report } from "./report.js";
+import { checkImageReference, checkRuntimePath } from "./text.js";
 
 /** The first Podman release with Quadlet. */
 export const firstQuadletRelease = "4.4";
@@ -24,8 +25,9 @@ export function checkDeployment(config: WorkerdComposeConfig, report: Report): v
     if (!networkNames.includes(deployment.network)) {
       reportUnknownName(report, "deployment.network", "network", deployment.network, networkNames);
     }
+    checkImageReference(deployment.image, "deployment.image", report);
     if (deployment.directory !== undefined) {
-      checkDirectory(deployment.directory, "deployment.directory", true, report);
+      checkRuntimePath(deployment.directory, "deployment.directory", { allowHome: true }, report);
     }
     checkPodmanVersion(deployment.podmanVersion, report);
     checkSharedNetwork(config, deployment.network, report);
@@ -33,10 +35,10 @@ export function checkDeployment(config: WorkerdComposeConfig, report: Report): v
   }
 
   if (deployment.directory !== undefined) {
-    checkDirectory(deployment.directory, "deployment.directory", false, report);
+    checkRuntimePath(deployment.directory, "deployment.directory", { allowHome: false }, report);
   }
   if (deployment.workerdPath !== undefined) {
-    checkDirectory(deployment.workerdPath, "deployment.workerdPath", false, report);
+    checkRuntimePath(deployment.workerdPath, "deployment.workerdPath", { allowHome: false }, report);
   }
   if (deployment.target === "systemd") {
     checkHostDeployment(config, report);
@@ -54,8 +56,10 @@ export function checkDeployment(config: WorkerdComposeConfig, report: Report): v
     if (!hasIp) {
       report({
         code: "address-needs-ip",
+        expected: "an IP address",
         path: formatPath(["upstreams", index, upstream.address === undefined ? "container" : "address"]),
-        message: `Upstream "${upstream.name}" must be reached by IP address: the "systemd-nsenter" target runs workerd outside Podman, where container names do not resolve.`,
+        message: `Upstream ${quote(upstream.name)} must be reached by IP address: the "systemd-nsenter" target runs workerd outside Podman, where container names do not resolve.`,
+        received: upstream.address ?? upstream.container?.name ?? upstream.name,
         hint: "Set container.ip (and the network's subnet), or an address with an IP.",
       });
     }
@@ -84,6 +88,7 @@ function checkActivation(config: WorkerdComposeConfig, report: Report): void {
     } else if (socket.port < firstUnprivilegedPort) {
       report({
         code: "privileged-port",
+        expected: 'a port from 1024, or "activation": "systemd"',
         path: formatPath(["sockets", index, "port"]),
         message: `Socket "${socket.name}" on port ${socket.port} cannot be bound by workerd: the service has no capabilities, and ports below ${firstUnprivilegedPort} need CAP_NET_BIND_SERVICE.`,
         received: socket.port,
@@ -102,6 +107,7 @@ function checkHostDeployment(config: WorkerdComposeConfig, report: Report): void
   if (deployment.user === "root") {
     report({
       code: "root-user",
+      expected: 'an unprivileged user, or no "user"',
       path: "deployment.user",
       message: 'workerd must not run as "root": it needs no privilege, because systemd opens its sockets.',
       received: deployment.user,
@@ -127,6 +133,7 @@ function checkHostDeployment(config: WorkerdComposeConfig, report: Report): void
   if (deployment.group !== undefined && deployment.user === undefined) {
     report({
       code: "group-without-user",
+      expected: '"group" only together with "user"',
       path: "deployment.group",
       message: `"group" needs "user": without a user, systemd allocates a user and a group of the same name for each run (DynamicUser=yes).`,
       received: deployment.group,
@@ -137,6 +144,7 @@ function checkHostDeployment(config: WorkerdComposeConfig, report: Report): void
     if (upstream.container !== undefined) {
       report({
         code: "unsupported-container",
+        expected: 'an upstream with an "address"',
         path: formatPath(["upstreams", index, "container"]),
         message: `Upstream "${upstream.name}" has a container, but the "systemd" target emits no Podman units: workerd on the host reaches upstreams directly.`,
         hint: 'Give the upstream an "address", or use the "quadlet" or "systemd-nsenter" target.',
@@ -147,6 +155,7 @@ function checkHostDeployment(config: WorkerdComposeConfig, report: Report): void
     report({
       severity: "warning",
       code: "unused-networks",
+      expected: 'no "networks" for the "systemd" target',
       path: "networks",
       message: 'The "systemd" target emits no Podman units, so "networks" is not used.',
     });
@@ -204,7 +213,7 @@ function checkContainerAddresses(config: WorkerdComposeConfig, report: Report): 
       report({
         code: "address-mismatch",
         path: formatPath(["upstreams", index, "address"]),
-        message: `Address "${upstream.address}" of upstream "${upstream.name}" does not point at its container, which Podman names "${container.name ?? upstream.name}" and which serves port ${container.port ?? 80}.`,
+        message: `Address ${quote(upstream.address)} of upstream ${quote(upstream.name)} does not point at its container, which Podman names "${container.name ?? upstream.name}" and which serves port ${container.port ?? 80}.`,
         received: upstream.address,
         expected: expected.map((candidate) => `"${candidate.host}:${candidate.port}"`).join(" or "),
         hint: 'Leave out "address": it is derived from the container.',
@@ -227,18 +236,6 @@ function containerAddresses(
 
 function sameHostPort(a: Omit<HostPort, "kind">, b: HostPort): boolean {
   return a.port === b.port && a.host.toLowerCase() === b.host.toLowerCase();
-}
-
-function checkDirectory(value: string, path: string, allowHome: boolean, report: Report): void {
-  const absolute = value.startsWith("/") || (allowHome && (value === "%h" || value.startsWith("%h/")));
-  if (!absolute || /[\s\x00-\x1f\x7f"'\\$]/.test(value) || /%(?!h(\/|$))/.test(value)) {
-    report({
-      code: "invalid-path",
-      path,
-      message: `Invalid path "${value}": it must be absolute${allowHome ? " or start with %h/" : ""} and contain no spaces, quotes, backslashes, "$" or "%" specifiers.`,
-      received: value,
-    });
-  }
 }
 
 /** Compares two `MAJOR.MINOR[.PATCH]` versions; a missing part counts as 0. */

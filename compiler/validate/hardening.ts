@@ -52,6 +52,7 @@ function checkRemoved(deployment: ServiceDeployment, profile: readonly Directive
     if (setKeys.has(key)) {
       report({
         code: "conflicting-hardening",
+        expected: "a directive that is either set or removed",
         path,
         message: `${key}= is both set and removed; keep it in one of "set" and "remove".`,
         received: key,
@@ -60,6 +61,7 @@ function checkRemoved(deployment: ServiceDeployment, profile: readonly Directive
       report({
         severity: "warning",
         code: "directive-not-in-profile",
+        expected: "a directive of the default set",
         path,
         message: `${key}= is not in the ${profileOf(deployment)} profile of the "${deployment.target}" target, so there is nothing to remove.`,
         received: key,
@@ -83,6 +85,7 @@ function checkSetDirective(
   if (values.length === 0 || (values.length > 1 && !spec.list)) {
     report({
       code: "invalid-directive-value",
+      expected: values.length === 0 ? "a value" : "a single value",
       path,
       message:
         values.length === 0
@@ -96,7 +99,7 @@ function checkSetDirective(
   for (const value of values) {
     const problem = valueProblem(key, value);
     if (problem !== undefined) {
-      report({ code: "invalid-directive-value", path, message: problem, received: value });
+      report({ code: "invalid-directive-value", path, message: problem, received: value, expected: "a valid value" });
       return;
     }
   }
@@ -119,6 +122,7 @@ function checkKnownDirective(key: string, path: string, report: Report): boolean
   if (generated !== undefined) {
     report({
       code: "generated-directive",
+      expected: "a sandboxing directive, not one the compiler generates",
       path,
       message: `${key}= is written by workerd-compose and cannot be changed through "hardening": ${generated}.`,
       received: key,
@@ -263,6 +267,7 @@ function checkNameUpstreams(
     }
     report({
       code: "ip-filter-blocks-upstream",
+      expected: "an IP filter that lets every upstream through",
       path: formatPath(["upstreams", index, "address"]),
       message: `Upstream "${upstream.name}" is addressed by the host name "${upstream.address.host}", but the service may only connect to the IP addresses it allows (IPAddressDeny=any), and none can be derived from a name.`,
       received: upstream.address.host,

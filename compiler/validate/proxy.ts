@@ -4,10 +4,30 @@
  * the trusted proxies of the forwarding headers.
  */
 import type { UpstreamConfig, WorkerdComposeConfig } from "../config/types.js";
-import { formatPath } from "../diagnostics.js";
+import { closestMatch, formatPath, quote } from "../diagnostics.js";
 import { addressInCidr, parseCidr, parseHostPort, type Cidr } from "../util/address.js";
 import { checkPathPrefix, normaliseHostHeader, normaliseRouteHost } from "../util/hostname.js";
 import { reportUnknownName, type Report } from "./report.js";
+import { checkCidr } from "./text.js";
+
+/** Returns whether a normalised host name keeps to DNS limits: 253 characters, 63 per label. */
+function fitsDns(host: string): boolean {
+  return host.length <= 253 && host.split(".").every((label) => label.length <= 63);
+}
+
+/** Suggests the host name alone when the user wrote a URL or a port. */
+function routeHostHint(host: string): { hint?: string } {
+  try {
+    const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? new URL(host) : new URL(`http://${host}`);
+    const result = normaliseRouteHost(url.hostname);
+    if ("host" in result && url.hostname !== host) {
+      return { hint: `Did you mean ${quote(url.hostname)}?` };
+    }
+  } catch {
+    // no close match
+  }
+  return {};
+}
 
 /** workerd's names for address classes, accepted in a network service's `allow` and `deny`. */
 export const addressClasses = ["public", "private", "local", "network", "unix", "unix-abstract"];
@@ -18,14 +38,18 @@ export function checkRoutes(config: WorkerdComposeConfig, report: Report): void 
 
   config.routes.forEach((route, index) => {
     const path = (key: string) => formatPath(["routes", index, key]);
-    const normalised = normaliseRouteHost(route.host);
+    let normalised = normaliseRouteHost(route.host);
+    if (!("problem" in normalised) && !fitsDns(normalised.host)) {
+      normalised = { code: "invalid-host", problem: "A host name has at most 253 characters and 63 per label." };
+    }
     if ("problem" in normalised) {
       report({
         code: normalised.code,
         path: path("host"),
-        message: `Invalid host "${route.host}": ${normalised.problem}`,
+        message: `Invalid host ${quote(route.host)}: ${normalised.problem}`,
         received: route.host,
         expected: "a host name such as app.example.com, or *.example.com",
+        ...routeHostHint(route.host),
       });
     }
 
@@ -36,8 +60,9 @@ export function checkRoutes(config: WorkerdComposeConfig, report: Report): void 
         prefixValid = false;
         report({
           code: "invalid-path-prefix",
+          expected: "a path prefix such as /api",
           path: path("pathPrefix"),
-          message: `Invalid path prefix "${route.pathPrefix}": ${problem.problem}`,
+          message: `Invalid path prefix ${quote(route.pathPrefix)}: ${problem.problem}`,
           received: route.pathPrefix,
           ...(problem.suggestion === undefined ? {} : { hint: `Write "${problem.suggestion}".` }),
         });
@@ -51,11 +76,12 @@ export function checkRoutes(config: WorkerdComposeConfig, report: Report): void 
         routeKeys.set(key, index);
       } else {
         const other = config.routes[earlier]!;
-        const prefix = route.pathPrefix === undefined ? "" : ` with path prefix "${route.pathPrefix}"`;
+        const prefix = route.pathPrefix === undefined ? "" : ` with path prefix ${quote(route.pathPrefix)}`;
         report({
           code: "duplicate-route",
+          expected: "a host and path prefix routed once",
           path: path("host"),
-          message: `Host "${route.host}"${prefix} is already routed by routes[${earlier}] ("${other.host}"); both match "${normalised.host}".`,
+          message: `Host ${quote(route.host)}${prefix} is already routed by routes[${earlier}] (${quote(other.host)}); both match ${quote(normalised.host)}.`,
           received: route.host,
         });
       }
@@ -84,13 +110,14 @@ export function checkUpstreamTransport(config: WorkerdComposeConfig, report: Rep
         report({
           code: "invalid-host-header",
           path: path("hostHeader"),
-          message: `Invalid hostHeader "${upstream.hostHeader}": ${normalised.problem}`,
+          message: `Invalid hostHeader ${quote(upstream.hostHeader)}: ${normalised.problem}`,
           received: upstream.hostHeader,
           expected: "NAME or NAME:PORT",
         });
       } else if (mode === "network") {
         report({
           code: "host-header-needs-external",
+          expected: 'outbound mode "external"',
           path: path("hostHeader"),
           message: `Upstream "${upstream.name}" cannot have a fixed Host header with outbound mode "network": the network service connects to the host of the request URL, which is the upstream's address, and workerd takes the Host header from that URL.`,
           received: upstream.hostHeader,
@@ -114,6 +141,7 @@ function checkPassThrough(
   if (upstream.address !== undefined || upstream.container !== undefined) {
     report({
       code: "pass-through-with-address",
+      expected: 'a pass-through upstream without "address" and "container"',
       path: path("passThrough"),
       message: `Upstream "${upstream.name}" has "passThrough" and an ${upstream.address !== undefined ? '"address"' : '"container"'}; a pass-through upstream connects where the client asks, so it has neither.`,
     });
@@ -121,6 +149,7 @@ function checkPassThrough(
   if (mode !== "network") {
     report({
       code: "pass-through-needs-network",
+      expected: 'outbound mode "network"',
       path: path("passThrough"),
       message: `Upstream "${upstream.name}" passes requests through to the host the client asks for, which only a "network" outbound can reach.`,
       hint: 'Set outbound to { mode: "network", allow: [...] } with the CIDR ranges that clients may reach.',
@@ -129,6 +158,7 @@ function checkPassThrough(
   if (upstream.https !== undefined) {
     report({
       code: "pass-through-https",
+      expected: 'no "https" on a pass-through upstream',
       path: path("https"),
       message: `Upstream "${upstream.name}" is a pass-through, which forwards over plain HTTP only.`,
     });
@@ -150,13 +180,15 @@ function checkHttps(
     if ("problem" in normalised || normalised.wildcard) {
       report({
         code: "invalid-certificate-host",
+        expected: "a host name without port or wildcard",
         path: path("https", "certificateHost"),
-        message: `Invalid certificateHost "${https.certificateHost}": it must be a host name without port or wildcard.`,
+        message: `Invalid certificateHost ${quote(https.certificateHost)}: it must be a host name without port or wildcard.`,
         received: https.certificateHost,
       });
     } else if (mode === "network" && address !== undefined && normalised.host !== address.host.toLowerCase()) {
       report({
         code: "certificate-host-needs-external",
+        expected: 'outbound mode "external"',
         path: path("https", "certificateHost"),
         message: `Upstream "${upstream.name}" cannot check its certificate against "${https.certificateHost}" with outbound mode "network", which checks it against the host it connects to, "${address.host}".`,
         hint: 'Use outbound mode "external", or give the upstream an address with the certificate\'s host name.',
@@ -199,16 +231,23 @@ export function checkOutbound(config: WorkerdComposeConfig, report: Report): voi
       if (addressClasses.includes(entry)) {
         return;
       }
-      const cidr = parseCidr(entry);
-      if (typeof cidr === "string") {
+      const path = formatPath(["outbound", key, index]);
+      const expected = `a CIDR range or one of ${addressClasses.join(", ")}`;
+      const suggestion = closestMatch(entry, addressClasses);
+      if (suggestion !== undefined && !/[\d:]/.test(entry)) {
         report({
           code: "invalid-cidr",
-          path: formatPath(["outbound", key, index]),
-          message: `Invalid destination "${entry}": ${cidr}`,
+          path,
+          message: `Invalid destination ${quote(entry)}: it is neither a CIDR range nor one of workerd's address classes.`,
           received: entry,
-          expected: `a CIDR range or one of ${addressClasses.join(", ")}`,
+          expected,
+          hint: `Did you mean ${quote(suggestion)}?`,
         });
-      } else {
+        return;
+      }
+      checkCidr(entry, path, expected, report);
+      const cidr = parseCidr(entry);
+      if (typeof cidr !== "string") {
         ranges[key].push(cidr);
       }
     });
@@ -291,6 +330,7 @@ function checkUpstreamsAllowed(
     if (!allowed || denied) {
       report({
         code: "upstream-not-allowed",
+        expected: "an allow list that contains every upstream address",
         path: formatPath(["upstreams", index, upstream.address === undefined ? "container" : "address"]),
         message: `Upstream "${upstream.name}" is at ${address.host}, which outbound.${denied ? "deny contains" : "allow does not contain"}, so workerd would reject the connection.`,
         received: address.host,
@@ -315,6 +355,7 @@ export function checkForwarded(config: WorkerdComposeConfig, report: Report): vo
       report({
         severity: "warning",
         code: "trusts-every-peer",
+        expected: "CIDR ranges of the proxies in front of workerd",
         path,
         message: `Trusting "${entry}" lets every client write the forwarding headers that the upstream reads.`,
         hint: "List the addresses of the proxies in front of workerd instead.",

@@ -1,5 +1,5 @@
 /** The callback that semantic checks report problems through, and wording shared between them. */
-import { closestMatch, type Diagnostic } from "../diagnostics.js";
+import { closestMatch, quote, type Diagnostic } from "../diagnostics.js";
 
 /** Records one problem; the severity is "error" unless given. */
 export type Report = (diagnostic: Omit<Diagnostic, "severity"> & { severity?: Diagnostic["severity"] }) => void;
@@ -9,9 +9,9 @@ export function reportUnknownName(report: Report, path: string, kind: string, na
   report({
     code: `unknown-${kind}`,
     path,
-    message: `There is no ${kind} named "${name}".`,
+    message: `There is no ${kind} named ${quote(name)}.`,
     received: name,
-    expected: known.length === 0 ? `a ${kind} declared in the config` : known.map((item) => `"${item}"`).join(", "),
-    ...(suggestion ? { hint: `Did you mean "${suggestion}"?` } : {}),
+    expected: known.length === 0 ? `a ${kind} declared in the config` : known.map((item) => quote(item)).join(", "),
+    ...(suggestion ? { hint: `Did you mean ${quote(suggestion)}?` } : {}),
   });
 }

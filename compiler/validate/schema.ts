@@ -1,16 +1,21 @@
-/** Checks a loaded config against the JSON Schema, through the ajv validator precompiled from it. */
+/**
+ * Checks a loaded config against the JSON Schema, through the ajv validator
+ * precompiled from it, after the tagged-union check has explained what it can.
+ */
 import type { ErrorObject } from "ajv";
 
-import { closestMatch, formatPath, type Diagnostic } from "../diagnostics.js";
+import { closestMatch, formatPath, quote, type Diagnostic } from "../diagnostics.js";
 import { validate } from "./schema-validator.js";
+import { checkUnions } from "./unions.js";
 
 /** Returns one diagnostic per schema violation, or an empty list when the config matches the schema. */
 export function checkSchema(value: unknown): Diagnostic[] {
-  if (validate(value)) {
+  const unions = checkUnions(value);
+  if (validate(value) && unions.diagnostics.length === 0) {
     return [];
   }
 
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: Diagnostic[] = [...unions.diagnostics];
   const seen = new Set<string>();
   for (const error of validate.errors ?? []) {
     // An `if`/`then` pair selects the branch of a tagged union; the branch's
@@ -20,7 +25,7 @@ export function checkSchema(value: unknown): Diagnostic[] {
     }
     const diagnostic = describeError(error, value);
     const key = `${diagnostic.path}\0${diagnostic.message}`;
-    if (!seen.has(key)) {
+    if (!seen.has(key) && !unions.explains(diagnostic.path)) {
       seen.add(key);
       diagnostics.push(diagnostic);
     }
@@ -32,7 +37,7 @@ function describeError(error: ErrorObject, root: unknown): Diagnostic {
   const segments = pointerSegments(error.instancePath);
   const path = formatPath(segments);
   const received = valueAt(root, segments);
-  const where = path === "" ? "the config" : `"${path}"`;
+  const where = path === "" ? "the config" : quote(path);
   const base = { severity: "error" as const, path };
 
   switch (error.keyword) {
@@ -42,7 +47,9 @@ function describeError(error: ErrorObject, root: unknown): Diagnostic {
         ...base,
         code: "missing-key",
         path: formatPath([...segments, key]),
-        message: `Required key "${key}" is missing from ${where}.`,
+        message: `Required key ${quote(key)} is missing from ${where}.`,
+        received,
+        expected: describeSchema(propertiesOf(error.parentSchema)[key]),
       };
     }
     case "additionalProperties": {
@@ -53,26 +60,29 @@ function describeError(error: ErrorObject, root: unknown): Diagnostic {
         ...base,
         code: "unknown-key",
         path: formatPath([...segments, key]),
-        message: `Unknown key "${key}" in ${where}.`,
+        message: `Unknown key ${quote(key)} in ${where}.`,
         received: key,
         expected: allowed.join(", "),
-        ...(suggestion ? { hint: `Did you mean "${suggestion}"?` } : {}),
+        ...(suggestion ? { hint: `Did you mean ${quote(suggestion)}?` } : {}),
       };
     }
-    case "type":
+    case "type": {
+      const type = (error.params as { type: string }).type;
       return {
         ...base,
         code: "invalid-type",
-        message: `Expected ${article((error.params as { type: string }).type)}, received ${describeValue(received)}.`,
+        message: `Expected ${article(type)}, received ${describeValue(received)}.`,
         received,
-        expected: (error.params as { type: string }).type,
+        expected: type,
+        ...unquotedHint(type, received),
       };
+    }
     case "enum":
     case "const": {
       const allowed = (error.keyword === "enum"
         ? (error.params as { allowedValues: unknown[] }).allowedValues
         : [(error.params as { allowedValue: unknown }).allowedValue]
-      ).map((item) => JSON.stringify(item));
+      ).map((item) => quote(item));
       const suggestion =
         typeof received === "string"
           ? closestMatch(received, allowed.map((item) => JSON.parse(item) as unknown).filter(isString))
@@ -80,17 +90,17 @@ function describeError(error: ErrorObject, root: unknown): Diagnostic {
       return {
         ...base,
         code: "invalid-value",
-        message: `Invalid value ${JSON.stringify(received)}: expected ${allowed.join(" or ")}.`,
+        message: `Invalid value ${quote(received)}: expected ${allowed.join(" or ")}.`,
         received,
         expected: allowed.join(" | "),
-        ...(suggestion ? { hint: `Did you mean "${suggestion}"?` } : {}),
+        ...(suggestion ? { hint: `Did you mean ${quote(suggestion)}?` } : {}),
       };
     }
     case "pattern":
       return {
         ...base,
         code: "invalid-format",
-        message: `Invalid value ${JSON.stringify(received)}: it must match ${(error.params as { pattern: string }).pattern}.`,
+        message: `Invalid value ${quote(received)}: it must match ${(error.params as { pattern: string }).pattern}.`,
         received,
         expected: (error.params as { pattern: string }).pattern,
       };
@@ -100,7 +110,7 @@ function describeError(error: ErrorObject, root: unknown): Diagnostic {
       return {
         ...base,
         code: "out-of-range",
-        message: `Invalid value ${JSON.stringify(received)}: it must be ${comparison} ${limit}.`,
+        message: `Invalid value ${quote(received)}: it must be ${comparison} ${limit}.`,
         received,
         expected: `${comparison} ${limit}`,
       };
@@ -121,6 +131,7 @@ function describeError(error: ErrorObject, root: unknown): Diagnostic {
         code: "schema",
         message: `Invalid value at ${where}: ${error.message ?? error.keyword}.`,
         received,
+        expected: describeSchema(error.parentSchema),
       };
   }
 }
@@ -158,7 +169,46 @@ function describeValue(value: unknown): string {
   if (typeof value === "object") {
     return "an object";
   }
-  return `${typeof value} ${JSON.stringify(value)}`;
+  return `${typeof value} ${quote(value)}`;
+}
+
+/** Suggests the unquoted value when a number or boolean was written as a string. */
+function unquotedHint(type: string, received: unknown): { hint?: string } {
+  if (typeof received !== "string") {
+    return {};
+  }
+  const numeric = (type === "integer" || type === "number") && /^-?\d+(\.\d+)?$/.test(received.trim());
+  const boolean = type === "boolean" && /^(true|false)$/.test(received.trim());
+  return numeric || boolean ? { hint: `Did you mean ${received.trim()}, without quotes?` } : {};
+}
+
+/** Describes what a schema node accepts, for a diagnostic's `expected`. */
+function describeSchema(node: unknown): string {
+  const schema = (node ?? {}) as {
+    type?: string | string[];
+    enum?: unknown[];
+    const?: unknown;
+    pattern?: string;
+    $ref?: string;
+    anyOf?: unknown[];
+    description?: string;
+  };
+  if (schema.enum) {
+    return schema.enum.map((item) => quote(item)).join(" | ");
+  }
+  if ("const" in schema) {
+    return quote(schema.const);
+  }
+  if (schema.$ref) {
+    return `an object (${schema.$ref.replace(/^#\/definitions\//, "")})`;
+  }
+  if (schema.pattern) {
+    return `a string matching ${schema.pattern}`;
+  }
+  if (schema.type) {
+    return [schema.type].flat().map(article).join(" or ");
+  }
+  return "a value that matches the schema";
 }
 
 function article(type: string): string {

@@ -25,6 +25,7 @@ export function checkSocketUpstreams(config: WorkerdComposeConfig, report: Repor
     if (enabled.length > 0) {
       report({
         code: "direct-socket-needs-no-headers",
+        expected: "every forwarding header switched off",
         path,
         message: `${direct}, so it cannot add forwarding headers, but ${enabled.map((key) => `forwarded.${key}`).join(", ")} ${enabled.length === 1 ? "is" : "are"} on.`,
         hint: `Set ${enabled.map((key) => `forwarded.${key}`).join(", ")} to false, or remove "upstream" from the socket and add a route.`,
@@ -33,6 +34,7 @@ export function checkSocketUpstreams(config: WorkerdComposeConfig, report: Repor
     if ((config.outbound?.mode ?? "external") !== "external") {
       report({
         code: "direct-socket-needs-external",
+        expected: 'outbound mode "external"',
         path,
         message: `${direct}, which needs the upstream's external service, but outbound.mode is "network".`,
       });
@@ -40,6 +42,7 @@ export function checkSocketUpstreams(config: WorkerdComposeConfig, report: Repor
     if (upstream.passThrough === true || upstream.hostHeader !== undefined) {
       report({
         code: "direct-socket-needs-plain-upstream",
+        expected: 'an upstream without "passThrough" and "hostHeader"',
         path,
         message: `${direct}, so it can neither pick the destination per request nor rewrite the Host header; upstream "${upstream.name}" sets ${upstream.passThrough === true ? "passThrough" : "hostHeader"}.`,
       });
