@@ -253,8 +253,7 @@ function rollBack(root: string, journal: Journal): void {
 }
 
 function finishCommitted(root: string, journal: Journal): void {
-  for (const { staged, kept } of journal.replacements) {
-    removeFile(resolveInside(root, staged));
+  for (const { kept } of journal.replacements) {
     if (kept !== undefined) {
       removeFile(resolveInside(root, kept));
     }
