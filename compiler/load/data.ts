@@ -148,14 +148,20 @@ export function parseYamlConfig(file: string, input: string): LoadedConfig {
     throw new ConfigError(
       problems.map((problem) => {
         const { line, col } = lineCounter.linePos(problem.pos[0]);
-        const code = problem.code === "DUPLICATE_KEY" ? "duplicate-key" : "config-syntax";
-        return {
-          ...syntaxError(file, problem.message.split("\n")[0]!, "valid YAML", snippet(text, problem.pos[0]), {
-            line,
-            column: col,
-          }),
-          code,
-        };
+        const received = snippet(text, problem.pos[0]);
+        const at = { line, column: col };
+        if (problem.code === "DUPLICATE_KEY") {
+          const key = received.replace(/\s*:.*$/, "");
+          return {
+            ...syntaxError(file, `Key ${quote(key)} appears twice in the same mapping.`, "each key once", key, at),
+            code: "duplicate-key",
+          };
+        }
+        const message =
+          problem.code === "MULTIPLE_DOCS"
+            ? 'The file holds more than one YAML document (separated by "---"); a config is one document.'
+            : problem.message.split("\n")[0]!;
+        return syntaxError(file, message, "valid YAML", received, at);
       }),
     );
   }

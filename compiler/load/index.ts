@@ -57,7 +57,7 @@ export function findConfigFile(directory: string): string {
 export async function loadConfigFile(file: string): Promise<LoadedConfig> {
   const absolute = path.resolve(file);
   if (!existsSync(absolute)) {
-    throw loadError(absolute, "config-not-found", `Config file ${file} does not exist.`, file, "an existing file");
+    throw loadError(absolute, "config-not-found", "The config file does not exist.", file, "an existing file");
   }
 
   const extension = path.extname(absolute);
@@ -80,7 +80,7 @@ export async function loadConfigFile(file: string): Promise<LoadedConfig> {
       throw loadError(
         absolute,
         "config-extension",
-        `Config file ${file} has the extension ${quote(extension)}, which is not supported.`,
+        `The config file has the extension ${quote(extension)}, which is not supported.`,
         extension,
         ".ts, .mts, .js, .mjs, .json, .yaml or .yml",
       );
@@ -201,6 +201,6 @@ function readConfigText(absolute: string, file: string): string {
     return readFileSync(absolute, "utf8");
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw loadError(absolute, "config-unreadable", `Config file ${file} cannot be read (${reason}).`, file, "a readable file");
+    throw loadError(absolute, "config-unreadable", `The config file cannot be read (${reason}).`, file, "a readable file");
   }
 }

@@ -34,7 +34,12 @@ export function checkUnitNames(config: WorkerdComposeConfig, report: Report): vo
       { name: `${unitName}.socket`, path: "deployment.unitName", owner: "the workerd socket" },
     );
   }
+  const networkNames = new Set<string>();
   (config.networks ?? []).forEach((network, index) => {
+    if (networkNames.has(network.name)) {
+      return; // reported as a duplicate name
+    }
+    networkNames.add(network.name);
     podmanUserUnits.push({
       name: `${network.name}-network.service`,
       path: formatPath(["networks", index, "name"]),

@@ -30,6 +30,16 @@ export function checkRuntimePath(value: string, configPath: string, rules: Runti
     ? "an absolute, normalised path, or one that starts with %h/"
     : "an absolute, normalised path";
 
+  if (!rules.allowHome && value.startsWith("%h")) {
+    report({
+      code: "invalid-path",
+      path: configPath,
+      message: `Invalid path ${quote(value)}: in a system service systemd resolves "%h" to root's home directory, even with User=, so the path must be written out.`,
+      received: value,
+      expected,
+    });
+    return;
+  }
   if (!home && !value.startsWith("/")) {
     const homeRelative = value === "~" || value.startsWith("~/");
     report({

@@ -1,0 +1,4 @@
+// expect: error [unsupported-value] A config holds data only; found a function.
+export default function config() {
+  return {};
+}

@@ -1,0 +1,38 @@
+// expect: error [unsupported-value] sockets[0].port: Infinity is not a finite number.
+import { defineConfig } from "workerd-compose";
+
+export default defineConfig({
+  "compatibilityDate": "2024-12-01",
+  "sockets": [
+    {
+      "name": "http",
+      "port": Infinity
+    }
+  ],
+  "networks": [
+    {
+      "name": "mynet",
+      "subnet": "10.89.0.0/24"
+    }
+  ],
+  "upstreams": [
+    {
+      "name": "whoami",
+      "container": {
+        "image": "docker.io/traefik/whoami",
+        "network": "mynet"
+      }
+    }
+  ],
+  "routes": [
+    {
+      "host": "whoami.example.com",
+      "upstream": "whoami"
+    }
+  ],
+  "deployment": {
+    "target": "quadlet",
+    "image": "localhost/workerd",
+    "network": "mynet"
+  }
+});
