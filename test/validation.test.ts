@@ -1,13 +1,20 @@
 /** Invalid configs: the diagnostics the library returns and what the CLI prints for them. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 
+import { quoteCapnpString } from "../compiler/emit/capnp.js";
 import { compile, type Diagnostic, type WorkerdComposeConfig } from "../compiler/index.js";
+import { bundledWorkerd } from "../compiler/validate/compatibility-date.js";
+import { listenersOverlap } from "../compiler/validate/listeners.js";
+import { workerdBinary } from "./support/processes.js";
+
+const require = createRequire(import.meta.url);
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const scratch = mkdtempSync(path.join(tmpdir(), "workerd-compose-validation-"));
@@ -131,7 +138,77 @@ describe("compile diagnostics", () => {
 
   test("impossible and future dates", () => {
     assert.equal(only(errorsOf({ ...validConfig(), compatibilityDate: "2024-02-31" })).code, "invalid-date");
-    assert.equal(only(errorsOf({ ...validConfig(), compatibilityDate: "2026-06-01" })).code, "future-date");
+    const future = only(errorsOf({ ...validConfig(), compatibilityDate: "2026-06-01" }));
+    assert.equal(future.code, "future-date");
+    assert.equal(future.hint, 'Use "2026-01-01" or an earlier date.');
+  });
+
+  test("date newer than bundled workerd", () => {
+    const diagnostic = only(errorsOf({ ...validConfig(), compatibilityDate: "2026-12-01" }));
+    assert.equal(diagnostic.code, "unsupported-date");
+    assert.equal(diagnostic.expected, `a date up to ${bundledWorkerd.newestCompatibilityDate}`);
+  });
+
+  test("warnings block only with strict", () => {
+    const config = validConfig();
+    config.networks = [{ name: "mynet", subnet: "10.89.0.1/24" }];
+    const today = new Date("2026-01-01T00:00:00Z");
+
+    const lenient = compile(config, { today });
+    assert.equal(only(lenient.diagnostics).code, "cidr-host-bits");
+    assert.equal(lenient.diagnostics[0]!.severity, "warning");
+    assert.ok(lenient.files.length > 0);
+
+    const strict = compile(config, { today, strict: true });
+    assert.equal(only(strict.diagnostics).code, "cidr-host-bits");
+    assert.deepEqual(strict.files, []);
+  });
+
+  test("listener overlap follows Linux", () => {
+    const cases: [string | undefined, string | undefined, boolean][] = [
+      [undefined, "127.0.0.1", true],
+      ["::", "0.0.0.0", true],
+      ["0.0.0.0", "127.0.0.1", true],
+      ["0.0.0.0", "::1", false],
+      ["::ffff:127.0.0.1", "127.0.0.1", true],
+      ["::1", "127.0.0.1", false],
+      ["::1", "0:0::1", true],
+      ["127.0.0.1", "127.0.0.2", false],
+    ];
+    for (const [first, second, overlap] of cases) {
+      assert.equal(listenersOverlap(first, second), overlap, `${first} and ${second}`);
+      assert.equal(listenersOverlap(second, first), overlap, `${second} and ${first}`);
+    }
+  });
+});
+
+describe("bundled workerd", () => {
+  // workerd checks the newest supported date before the future date, so a
+  // far-future date makes it name the newest date whatever today is.
+  test("newest compatibility date matches binary", () => {
+    const directory = mkdtempSync(path.join(scratch, "workerd-date-"));
+    writeFileSync(path.join(directory, "worker.js"), "export default { fetch() { return new Response(); } };\n");
+    const configFor = (date: string) =>
+      [
+        'using Workerd = import "/workerd/workerd.capnp";',
+        'const config :Workerd.Config = (services = [(name = "main", worker = .worker)]);',
+        `const worker :Workerd.Worker = (modules = [(name = "worker", esModule = embed "worker.js")], compatibilityDate = ${quoteCapnpString(date)});`,
+        "",
+      ].join("\n");
+
+    writeFileSync(path.join(directory, "far.capnp"), configFor("2099-12-31"));
+    const far = spawnSync(workerdBinary, ["serve", "far.capnp", "config"], { cwd: directory, encoding: "utf8" });
+    assert.equal(far.status, 1);
+    const newest = /the newest date supported by this server binary is "(\d{4}-\d{2}-\d{2})"/.exec(far.stderr)?.[1];
+    assert.equal(newest, bundledWorkerd.newestCompatibilityDate, far.stderr);
+
+    // Without sockets, workerd checks the config and exits 0.
+    writeFileSync(path.join(directory, "newest.capnp"), configFor(bundledWorkerd.newestCompatibilityDate));
+    const accepted = spawnSync(workerdBinary, ["serve", "newest.capnp", "config"], { cwd: directory, encoding: "utf8" });
+    assert.equal(accepted.status, 0, accepted.stderr);
+
+    const installed = JSON.parse(readFileSync(require.resolve("workerd/package.json"), "utf8")) as { version: string };
+    assert.equal(installed.version, bundledWorkerd.packageVersion);
   });
 
   test("nsenter upstream without IP", () => {
@@ -430,6 +507,26 @@ describe("command-line errors", () => {
     const run = runCli(["build"], scratch);
     assert.equal(run.status, 1);
     assert.match(run.stderr, /config-not-found/);
+  });
+
+  test("warning exits 0 unless strict", () => {
+    const file = path.join(scratch, "warning.json");
+    const config = validConfig();
+    config.networks = [{ name: "mynet", subnet: "10.89.0.1/24" }];
+    writeFileSync(file, JSON.stringify(config, null, 2));
+
+    const lenient = runCli(["build", "--config", file, "--out", path.join(scratch, "warning-out")]);
+    assert.equal(lenient.status, 0, lenient.stderr);
+    assert.equal(lenient.stdout, "");
+    assert.match(lenient.stderr, /warning\.json:\d+:\d+: warning \[cidr-host-bits\] networks\[0\]\.subnet/);
+    assert.match(lenient.stderr, /Built \d+ files/);
+
+    const strictOut = path.join(scratch, "strict-out");
+    const strict = runCli(["build", "--strict", "--config", file, "--out", strictOut]);
+    assert.equal(strict.status, 1, strict.stderr);
+    assert.equal(strict.stdout, "");
+    assert.match(strict.stderr, /warning \[cidr-host-bits\]/);
+    assert.equal(existsSync(strictOut), false, "--strict wrote output despite a warning");
   });
 
   test("unknown option exits 1", () => {
