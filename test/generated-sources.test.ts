@@ -43,11 +43,13 @@ describe("fetch.js formatting", () => {
    */
   function configWithRoutes(count: number, length: number, mode: "external" | "network"): WorkerdComposeConfig {
     const name = "x".repeat(length);
-    const hosts = Array.from({ length: count }, (_, index) => `h${index}.${name}.example`);
+    // DNS labels have at most 63 characters, so long host names get more labels.
+    const labels = name.match(/.{1,60}/g)?.join(".") ?? "";
+    const hosts = Array.from({ length: count }, (_, index) => `h${index}.${labels}.example`);
     const upstreams: UpstreamConfig[] = Array.from({ length: count }, (_, index) => ({
       name: `u${index}${name}`.slice(0, 60),
       address: `10.0.0.${index + 1}:8080`,
-      ...(mode === "external" ? { hostHeader: `i${index}.${name}.internal` } : {}),
+      ...(mode === "external" ? { hostHeader: `i${index}.${labels}.internal` } : {}),
     }));
     if (mode === "network" && count > 0) {
       upstreams[0] = { name: upstreams[0]!.name, passThrough: true };

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 
 import { quoteCapnpString } from "../compiler/emit/capnp.js";
 import { compile, type Diagnostic, type WorkerdComposeConfig } from "../compiler/index.js";
-import { bundledWorkerd } from "../compiler/validate/compatibility-date.js";
+import { bundledWorkerd } from "../compiler/validate/date.js";
 import { listenersOverlap } from "../compiler/validate/listeners.js";
 import { workerdBinary } from "./support/processes.js";
 

@@ -112,7 +112,7 @@ const today = new Date();
 function outputOf(config: WorkerdComposeConfig): Map<string, string> {
   const result = compile(config, { today });
   assert.ok(result.files.length > 0, JSON.stringify(result.diagnostics));
-  return new Map(result.files.map((file) => [file.path, file.contents]));
+  return new Map(result.files.map((file) => [file.path, Buffer.from(file.contents).toString("base64")]));
 }
 
 /** Paths whose content differs between the two configs' outputs, and paths only the first has. */

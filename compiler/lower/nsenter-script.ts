@@ -37,5 +37,8 @@ export function generateNsenterScript(config: ResolvedConfig, deployment: Resolv
 
 /** Quotes a word for the POSIX shell unless it is made only of safe characters. */
 export function shellQuote(word: string): string {
+  if (word.includes("\0")) {
+    throw new Error(`a shell word cannot contain a NUL character: ${JSON.stringify(word)}`);
+  }
   return /^[A-Za-z0-9_./=:@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 }

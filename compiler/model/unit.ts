@@ -4,6 +4,7 @@
  * the only way to make one, so every value goes through the escaping its
  * context needs.
  */
+import { containsNoncharacter } from "../util/unicode.js";
 
 /** An encoded value, ready to follow `Key=`. */
 export class UnitValue {
@@ -11,11 +12,12 @@ export class UnitValue {
 
   /**
    * Plain text: `%` becomes `%%`, so systemd reads no specifier. Line breaks
-   * and other control characters cannot be written in a unit file and are
-   * rejected.
+   * and other control characters cannot be written in a unit file, systemd
+   * strips blanks around a value and joins a line that ends in a backslash
+   * with the next one, so such text is rejected.
    */
   static literal(text: string): UnitValue {
-    assertSingleLine(text);
+    assertPlainValue(text);
     return new UnitValue(text.replace(/%/g, "%%"));
   }
 
@@ -24,7 +26,7 @@ export class UnitValue {
    * that reads the unit); every other `%` is literal.
    */
   static pathWithHome(path: string): UnitValue {
-    assertSingleLine(path);
+    assertPlainValue(path);
     const home = path === "%h" || path.startsWith("%h/") ? "%h" : "";
     return new UnitValue(home + path.slice(home.length).replace(/%/g, "%%"));
   }
@@ -40,16 +42,19 @@ export class UnitValue {
   }
 
   /**
-   * A command line for `ExecStart=`, escaped as `command()` does. The
-   * executable must be an absolute path: systemd reads a leading `-`, `@`,
-   * `:`, `+` or `!` as a prefix that changes how the command runs.
+   * A command line for `ExecStart=`: the executable's absolute path, then
+   * arguments escaped as `command()` does. systemd reads a leading `-`, `@`,
+   * `:`, `+` or `!` as a prefix that changes how the command runs, expands no
+   * `$` variables in the path (so `$` stays single there), and rejects a path
+   * that contains a quote or a backslash ("Executable name contains special
+   * characters", systemd 252), so such a path is rejected here.
    */
   static exec(argv: readonly string[]): UnitValue {
-    const executable = argv[0];
+    const [executable, ...args] = argv;
     if (executable === undefined || !executable.startsWith("/")) {
       throw new Error(`ExecStart= needs an absolute executable path, not ${JSON.stringify(executable)}`);
     }
-    return UnitValue.command(argv);
+    return new UnitValue([quoteExecutable(executable), ...args.map(quoteCommandArgument)].join(" "));
   }
 
   /**
@@ -108,6 +113,25 @@ function assertSingleLine(text: string): void {
   if (/[\x00-\x1f\x7f]/.test(text)) {
     throw new Error(`unit file value contains a control character: ${JSON.stringify(text)}`);
   }
+  if (containsNoncharacter(text)) {
+    throw new Error(`unit file value contains a Unicode noncharacter: ${JSON.stringify(text)}`);
+  }
+}
+
+function assertPlainValue(text: string): void {
+  assertSingleLine(text);
+  if (/^\s|\s$|\\$/.test(text)) {
+    throw new Error(`unit file value starts or ends with a blank, or ends with a backslash: ${JSON.stringify(text)}`);
+  }
+}
+
+function quoteExecutable(path: string): string {
+  assertSingleLine(path);
+  if (/["'\\]/.test(path)) {
+    throw new Error(`systemd rejects quotes and backslashes in an executable path: ${JSON.stringify(path)}`);
+  }
+  const escaped = path.replace(/%/g, "%%");
+  return /[\s;]/.test(escaped) ? `"${escaped}"` : escaped;
 }
 
 function quoteCommandArgument(argument: string): string {

@@ -10,6 +10,7 @@ import path from "node:path";
 
 import { quote } from "../diagnostics.js";
 import { isIPv4, isIPv6, parseCidr } from "../util/address.js";
+import { containsNoncharacter } from "../util/unicode.js";
 import type { Report } from "./report.js";
 
 /** How a path is resolved where it is used. */
@@ -54,11 +55,11 @@ export function checkRuntimePath(value: string, configPath: string, rules: Runti
   }
 
   const rest = home ? value.slice(2) : value;
-  if (/[\s"'\\$%\p{Cc}]/u.test(rest)) {
+  if (/[\s"'\\$%\p{Cc}]/u.test(rest) || containsNoncharacter(rest)) {
     report({
       code: "invalid-path",
       path: configPath,
-      message: `Invalid path ${quote(value)}: it must contain no spaces, control characters, quotes, backslashes, "$" or "%"${rules.allowHome ? " (except a leading %h)" : ""}.`,
+      message: `Invalid path ${quote(value)}: it must contain no spaces, control characters, Unicode noncharacters, quotes, backslashes, "$" or "%"${rules.allowHome ? " (except a leading %h)" : ""}.`,
       received: value,
       expected,
     });
