@@ -1,5 +1,5 @@
 /**
- * Which listening addresses collide on one port. With the kernel's default
+ * Collisions between listening addresses on one port. With the kernel's default
  * `net.ipv6.bindv6only=0`, which systemd's `BindIPv6Only=default` follows, a
  * listener on `::` (or on a bare port) also takes the port on every IPv4
  * address, and one on `0.0.0.0` takes it on every IPv4 address. Checked with
@@ -45,10 +45,13 @@ export function listenersOverlap(first: string | undefined, second: string | und
 
 /** Writes an IPv6 address in full lower-case form, so `::1` and `0:0::1` compare equal. */
 function expandIPv6(address: string): string {
-  const [head = "", tail = ""] = address.toLowerCase().split("::");
-  const headGroups = head === "" ? [] : head.split(":");
-  const tailGroups = address.includes("::") ? (tail === "" ? [] : tail.split(":")) : [];
-  const missing = 8 - headGroups.length - tailGroups.length;
-  const groups = address.includes("::") ? [...headGroups, ...Array<string>(missing).fill("0"), ...tailGroups] : headGroups;
+  const split = (part: string) => (part === "" ? [] : part.split(":"));
+  const [head = "", tail] = address.toLowerCase().split("::");
+  let groups = split(head);
+  if (tail !== undefined) {
+    const tailGroups = split(tail);
+    const missing = 8 - groups.length - tailGroups.length;
+    groups = [...groups, ...Array<string>(missing).fill("0"), ...tailGroups];
+  }
   return groups.map((group) => group.padStart(4, "0")).join(":");
 }

@@ -11,9 +11,9 @@ import type { Report } from "./report.js";
 interface DerivedName {
   /** The derived name, compared as it is or case-folded, depending on the check. */
   name: string;
-  /** Where the name comes from in the config. */
+  /** Config path of the value the name is derived from. */
   path: string;
-  /** What the name belongs to, for the message. */
+  /** Owner of the name, as the message describes it. */
   owner: string;
 }
 
@@ -107,10 +107,10 @@ export function checkContainerNames(config: WorkerdComposeConfig, report: Report
 }
 
 /**
- * Warns when upstream names become the same Cap'n Proto identifier. Each
- * upstream of the `external` outbound mode is a service whose constant in
- * config.capnp is named after it; the printer appends 2, 3, … to later
- * repeats, so the file stays valid, but the constants no longer tell which
+ * Warns when upstream names become the same Cap'n Proto identifier. In the
+ * `external` outbound mode each upstream is a service whose constant in
+ * config.capnp is named after it. The printer appends 2, 3, … to later
+ * repeats, so the file stays valid, but the constants no longer show which
  * upstream they belong to.
  */
 export function checkIdentifierCollisions(config: WorkerdComposeConfig, report: Report): void {

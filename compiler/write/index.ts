@@ -7,9 +7,9 @@
  *    staged files before the first one is created.
  * 2. The previous version of each target is kept as a hard link, then each
  *    staged file is renamed over its target.
- * 3. The journal is marked committed; only then are the kept versions and the
- *    files that the previous build generated and this one no longer does
- *    removed.
+ * 3. The journal is marked committed. After that, the kept versions are
+ *    removed, and so are the files that the previous build generated and
+ *    this one no longer does.
  *
  * An error in any step undoes the steps before it. A process killed before
  * the commit leaves the journal behind, and the next write to the same
@@ -142,7 +142,7 @@ export function writeOutputTree(outDir: string, files: readonly OutputFile[]): W
     throw error;
   }
 
-  // The commit point: from here on the new tree stands, and recovery finishes the removals.
+  // The commit point: from here on the new tree is kept, and recovery finishes the removals.
   journal.state = "committed";
   writeJournal(root, journal);
   finishCommitted(root, journal);
@@ -226,9 +226,9 @@ function keepPrevious(target: string, kept: string): void {
 }
 
 /**
- * Undoes a transaction that did not reach its commit: a target whose staged
- * file is gone was already replaced, so its kept version goes back (or, for a
- * new file, it is removed); leftover staged and kept files are deleted.
+ * Undoes a transaction that did not reach its commit. A target whose staged
+ * file is gone was already replaced, so its kept version goes back, or the
+ * target is removed when it is new. Leftover staged and kept files are deleted.
  */
 function rollBack(root: string, journal: Journal): void {
   for (const { target, staged, kept } of journal.replacements) {
