@@ -6,7 +6,7 @@
  */
 import type { ResolvedConfig, ResolvedEmbed } from "./config/resolved.js";
 import type { WorkerdComposeConfig } from "./config/types.js";
-import { isBlocking, type Diagnostic } from "./diagnostics.js";
+import { isBlocking, quote, type Diagnostic } from "./diagnostics.js";
 import type { Config as WorkerdConfig } from "./model/workerd.js";
 import { printCapnpConfig } from "./emit/capnp.js";
 import { printInstallPlan } from "./emit/install-plan.js";
@@ -204,6 +204,7 @@ function bundleUserWorkers(
       diagnostics.push({
         severity: "error",
         code: "worker-bundle-failed",
+        expected: "a worker entry module that esbuild can bundle",
         path: `workers[${index}].main`,
         message: `Bundling the worker "${worker.name}" from "${worker.main}" failed: ${error instanceof Error ? error.message : String(error)}`,
         received: worker.main,
@@ -233,8 +234,9 @@ function readEmbeddedFiles(
       diagnostics.push({
         severity: "error",
         code: "embed-unreadable",
+        expected: "a readable file, relative to the config file",
         path: "workerd",
-        message: `The embedded file "${embed.source}" cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+        message: `The embedded file ${quote(embed.source)} cannot be read: ${readFailure(error)}.`,
         received: embed.source,
       });
       continue;
@@ -246,6 +248,7 @@ function readEmbeddedFiles(
         diagnostics.push({
           severity: "error",
           code: "embed-not-text",
+          expected: "UTF-8 text",
           path: "workerd",
           message: `The embedded file "${embed.source}" is used as text but is not valid UTF-8.`,
           received: embed.source,
@@ -339,4 +342,13 @@ export async function encodeBinaryConfig(result: CompileResult): Promise<Uint8Ar
     }
     return typeof contents === "string" ? new TextEncoder().encode(contents) : contents;
   });
+}
+
+/** Words a file-system error without the absolute path that Node's message repeats. */
+function readFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") {
+    return "it does not exist";
+  }
+  return error instanceof Error ? error.message.replace(/, \w+ '.*'$/, "") : String(error);
 }

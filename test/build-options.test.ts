@@ -11,17 +11,19 @@ describe("parsePlainBuild", () => {
       out: "out",
       check: false,
       binary: false,
+      strict: false,
       quiet: undefined,
       verbose: undefined,
     });
   });
 
   test("long and short options", () => {
-    assert.deepEqual(parsePlainBuild(["build", "-c", "a.ts", "--out=dist", "--check", "-q"]), {
+    assert.deepEqual(parsePlainBuild(["build", "-c", "a.ts", "--out=dist", "--check", "--strict", "-q"]), {
       config: "a.ts",
       out: "dist",
       check: true,
       binary: false,
+      strict: true,
       quiet: true,
       verbose: undefined,
     });

@@ -179,9 +179,14 @@ function checkPodmanVersion(version: string | undefined, report: Report): void {
  * through Podman's DNS, which answers only on a network that both containers join.
  */
 function checkSharedNetwork(config: WorkerdComposeConfig, workerdNetwork: string, report: Report): void {
+  // A network that is not declared is reported as unknown, not again here.
+  const declared = new Set((config.networks ?? []).map((network) => network.name));
   config.upstreams.forEach((upstream, index) => {
     const container = upstream.container;
     if (container === undefined || container.network === workerdNetwork) {
+      return;
+    }
+    if (!declared.has(container.network) || !declared.has(workerdNetwork)) {
       return;
     }
     report({

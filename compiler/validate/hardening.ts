@@ -108,6 +108,7 @@ function checkSetDirective(
   if (breaks !== undefined) {
     report({
       code: "breaks-workerd",
+      expected: "a value that workerd can run with",
       path,
       message: `${key}=${values.join(" ")} would stop workerd from working: ${breaks}.`,
       received: values.length === 1 ? values[0] : values,

@@ -302,6 +302,7 @@ function checkAllowListFamilies(config: WorkerdComposeConfig, allow: string[], r
     report({
       severity: "warning",
       code: "allowlist-without-ipv6",
+      expected: "an allow list with IPv6 ranges too",
       path: "outbound.allow",
       message: `"allow" lists IPv4 ranges only, but upstream "${byName.name}" is reached by a name that may resolve to IPv6 addresses, which the network service then rejects.`,
       hint: "Add the IPv6 range of the same destinations, such as fd00::/64, or an IPv4 address to the upstream.",

@@ -128,6 +128,7 @@ function checkNames(
     if (earlier !== undefined) {
       report({
         code: "duplicate-name",
+        expected: "a name used once",
         path,
         message: `The ${kind} name "${item.name}" is already used by workerd.${key}[${earlier}].`,
         received: item.name,
@@ -139,6 +140,7 @@ function checkNames(
     if (owner !== undefined) {
       report({
         code: "raw-name-collision",
+        expected: "a name that no generated service or socket has",
         path,
         message: `The ${kind} name "${item.name}" is already used by a generated ${kind} (${owner}).`,
         received: item.name,
@@ -161,6 +163,7 @@ function checkStruct(
   if (members.length > 1) {
     report({
       code: "union-conflict",
+      expected: "exactly one member of the union",
       path: formatPath([...path, members[1]!]),
       message: `Only one of ${union.map((member) => `"${member}"`).join(", ")} may be set, but ${members.map((member) => `"${member}"`).join(" and ")} are.`,
       received: members,
@@ -192,6 +195,7 @@ function checkField(
   if (!isListItem && unsupportedFields[key] !== undefined) {
     report({
       code: "unsupported-feature",
+      expected: "a field that this workerd supports",
       path: formatPath(path),
       message: `"${field}" cannot be used: ${unsupportedFields[key]}.`,
     });
@@ -199,6 +203,7 @@ function checkField(
   if (!isListItem && experimentalFields.has(key) && !experimental) {
     report({
       code: "experimental-feature",
+      expected: "workerd.experimental set to true",
       path: formatPath(path),
       message: `"${field}" is an experimental workerd feature, which workerd runs only with --experimental.`,
       hint: "Set workerd.experimental to true to allow it and pass --experimental to workerd.",
@@ -227,6 +232,7 @@ function checkWorker(
     if (worker.compatibilityDate === undefined) {
       report({
         code: "missing-key",
+        expected: "a compatibility date as YYYY-MM-DD",
         path: formatPath([...path, "compatibilityDate"]),
         message: 'Required key "compatibilityDate" is missing from the worker.',
       });
@@ -251,6 +257,7 @@ function checkUniqueNames(kind: string, items: readonly { name: string }[], path
     if (earlier !== undefined) {
       report({
         code: "duplicate-name",
+        expected: "a name used once",
         path: formatPath([...path, index, "name"]),
         message: `The ${kind} name "${item.name}" is already used by ${formatPath([...path, earlier])}.`,
         received: item.name,
@@ -267,6 +274,7 @@ function checkUniqueClasses(worker: Worker, path: (string | number)[], report: R
     if (earlier !== undefined) {
       report({
         code: "duplicate-name",
+        expected: "a name used once",
         path: formatPath([...path, "durableObjectNamespaces", index, "className"]),
         message: `The class "${namespace.className}" already has a namespace in ${formatPath([...path, "durableObjectNamespaces", earlier])}.`,
         received: namespace.className,
@@ -288,6 +296,7 @@ function checkStorage(
   if (stored && (storage === undefined || storage.none !== undefined)) {
     report({
       code: "missing-storage",
+      expected: "durableObjectStorage with inMemory or localDisk",
       path: formatPath([...path, "durableObjectStorage"]),
       message: "The worker has Durable Object namespaces with a uniqueKey but no storage for them.",
       hint: 'Set durableObjectStorage to { inMemory: true } or { localDisk: "NAME" } with a writable disk service.',
@@ -304,6 +313,7 @@ function checkStorage(
   } else if (known.get(diskName)?.disk?.writable !== true) {
     report({
       code: "invalid-storage",
+      expected: 'a disk service with "writable: true"',
       path: diskPath,
       message: `Service "${diskName}" is not a disk service with "writable: true", which Durable Object storage needs.`,
       received: diskName,
@@ -341,6 +351,7 @@ function checkEmbedPath(value: { embed?: string }, path: (string | number)[], re
   if (file === "" || file.startsWith("/") || segments.includes("..") || file.includes("\\")) {
     report({
       code: "invalid-embed-path",
+      expected: "a relative path inside the config's directory",
       path: formatPath([...path, "embed"]),
       message: `Invalid embed path "${file}": it must be relative to the config file and stay inside its directory.`,
       received: file,

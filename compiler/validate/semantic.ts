@@ -16,7 +16,7 @@ import { checkForwarded, checkOutbound, checkRoutes, checkUpstreamTransport } fr
 import { reportUnknownName, type Report } from "./report.js";
 import { checkRawLayer, type GeneratedNames } from "./raw.js";
 import { checkSocketUpstreams } from "./sockets.js";
-import { checkCidr, checkImageReference } from "./text.js";
+import { checkAbsolutePath, checkCidr, checkImageReference } from "./text.js";
 import { checkUserWorkers } from "./workers.js";
 
 /** Service names that the compiler gives its own services in config.capnp. */
@@ -47,10 +47,25 @@ export const semanticChecks: readonly SemanticCheck[] = [
   (config, _context, report) => checkIdentifierCollisions(config, report),
   (config, context, report) => checkUserWorkers(config, context.today, report),
   (config, context, report) => checkRawLayer(config, generatedNames(config), context.today, report),
+  checkDiskPaths,
 ];
 
 function checkCompatibilityDate(config: WorkerdComposeConfig, context: CheckContext, report: Report): void {
   checkDateValue(config.compatibilityDate, "compatibilityDate", context.today, report);
+}
+
+/**
+ * A disk service's relative path is resolved against workerd's working
+ * directory at run time (an `embed` path, by contrast, against config.capnp),
+ * which is neither the config's directory nor, in a container, the host's.
+ */
+function checkDiskPaths(config: WorkerdComposeConfig, _context: CheckContext, report: Report): void {
+  (config.workerd?.services ?? []).forEach((service, index) => {
+    if (service.disk?.path !== undefined) {
+      const path = formatPath(["workerd", "services", index, "disk", "path"]);
+      checkAbsolutePath(service.disk.path, path, "workerd's working directory", report);
+    }
+  });
 }
 
 /** Returns the problems that the schema could not find, in config order. */

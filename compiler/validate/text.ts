@@ -41,16 +41,7 @@ export function checkRuntimePath(value: string, configPath: string, rules: Runti
     });
     return;
   }
-  if (!home && !value.startsWith("/")) {
-    const homeRelative = value === "~" || value.startsWith("~/");
-    report({
-      code: "relative-path",
-      path: configPath,
-      message: `The path ${quote(value)} is relative, but it is used at run time on the deployment machine, where it would be resolved against the service's working directory instead of this config's directory.`,
-      received: value,
-      expected,
-      ...(homeRelative && rules.allowHome ? { hint: `Did you mean ${quote(`%h${value.slice(1)}`)}?` } : {}),
-    });
+  if (!home && !checkAbsolutePath(value, configPath, "the service's working directory", report, rules.allowHome)) {
     return;
   }
 
@@ -77,6 +68,33 @@ export function checkRuntimePath(value: string, configPath: string, rules: Runti
       hint: `Did you mean ${quote(normalised)}?`,
     });
   }
+}
+
+/**
+ * Reports a relative path, which would be resolved on the deployment machine
+ * against `base` instead of against this config's directory. Returns whether
+ * the path is absolute.
+ */
+export function checkAbsolutePath(
+  value: string,
+  configPath: string,
+  base: string,
+  report: Report,
+  allowHome = false,
+): boolean {
+  if (value.startsWith("/")) {
+    return true;
+  }
+  const homeRelative = value === "~" || value.startsWith("~/");
+  report({
+    code: "relative-path",
+    path: configPath,
+    message: `The path ${quote(value)} is relative, but it is used at run time on the deployment machine, where it would be resolved against ${base} instead of this config's directory.`,
+    received: value,
+    expected: allowHome ? "an absolute path, or one that starts with %h/" : "an absolute path",
+    ...(homeRelative && allowHome ? { hint: `Did you mean ${quote(`%h${value.slice(1)}`)}?` } : {}),
+  });
+  return false;
 }
 
 // A container image reference: [DOMAIN[:PORT]/]PATH[:TAG][@DIGEST], with the

@@ -19,6 +19,7 @@ export function checkUserWorkers(config: WorkerdComposeConfig, today: Date, repo
     if (earlier !== undefined) {
       report({
         code: "duplicate-name",
+        expected: "a worker name used once",
         path: path("name"),
         message: `Worker name "${worker.name}" is already used by workers[${earlier}].`,
         received: worker.name,
@@ -29,6 +30,7 @@ export function checkUserWorkers(config: WorkerdComposeConfig, today: Date, repo
     if (upstreamNames.has(worker.name) || worker.name === "proxy" || worker.name === "outbound") {
       report({
         code: "reserved-name",
+        expected: "a name that no upstream or generated service has",
         path: path("name"),
         message: `Worker name "${worker.name}" is already the name of an upstream or of a service the compiler generates; choose another name.`,
         received: worker.name,
