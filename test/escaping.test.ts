@@ -167,8 +167,8 @@ describe("workerd reads back", () => {
 });
 
 /**
- * A resolved config whose route hosts, path prefixes, upstream names and Host
- * headers are the given strings. It starts from a valid config, because the
+ * Builds a resolved config whose route hosts, path prefixes, upstream names
+ * and Host headers are the given strings. It starts from a valid config, because the
  * generator reads a resolved config, and the strings skip validation on purpose.
  */
 function resolvedWithStrings(strings: readonly string[]): ResolvedConfig {
@@ -189,10 +189,7 @@ function resolvedWithStrings(strings: readonly string[]): ResolvedConfig {
   return resolved;
 }
 
-/**
- * A root file system for `systemd-analyze verify --root`: the host's
- * standard units and the files `install` puts there.
- */
+/** Creates a root file system for `systemd-analyze verify --root` that holds the host's standard units. */
 function systemRoot(name: string): string {
   const root = path.join(scratch, name);
   mkdirSync(path.join(root, "usr/lib/systemd"), { recursive: true });

@@ -75,7 +75,7 @@ interface FileState {
   inode: number;
 }
 
-/** Every file below `directory`, hidden ones included, with content, modification time and inode. */
+/** Records every file below `directory`, hidden ones included, with content, modification time and inode. */
 function snapshot(directory: string): Map<string, FileState> {
   const files = new Map<string, FileState>();
   const visit = (relative: string) => {

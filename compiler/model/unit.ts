@@ -43,11 +43,11 @@ export class UnitValue {
 
   /**
    * A command line for `ExecStart=`: the executable's absolute path, then
-   * arguments escaped as `command()` does. systemd reads a leading `-`, `@`,
-   * `:`, `+` or `!` as a prefix that changes how the command runs, expands no
-   * `$` variables in the path (so `$` stays single there), and rejects a path
-   * that contains a quote or a backslash ("Executable name contains special
-   * characters", systemd 252), so such a path is rejected here.
+   * arguments escaped as `command()` does. The path must be absolute, because
+   * systemd reads a leading `-`, `@`, `:`, `+` or `!` as a prefix. systemd
+   * expands no `$` variables in the path, so `$` stays single there. It
+   * rejects a path with a quote or a backslash ("Executable name contains
+   * special characters", systemd 252), and so does this constructor.
    */
   static exec(argv: readonly string[]): UnitValue {
     const [executable, ...args] = argv;

@@ -1,7 +1,7 @@
 /** Unicode checks shared by the validator and the output encoders. */
 
 /**
- * Returns whether `text` holds a Unicode noncharacter (U+FDD0 to U+FDEF, or
+ * Returns whether `text` contains a Unicode noncharacter (U+FDD0 to U+FDEF, or
  * a code point ending in FFFE or FFFF). systemd 252 rejects such text in a
  * unit file as "not UTF-8 clean" and ignores the assignment.
  */

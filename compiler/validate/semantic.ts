@@ -22,7 +22,7 @@ import { checkUserWorkers } from "./workers.js";
 /** Service names that the compiler gives its own services in config.capnp. */
 export const reservedServiceNames = ["proxy", "outbound"] as const;
 
-/** What a check may need besides the config. */
+/** Inputs of a check besides the config. */
 export interface CheckContext {
   /** The date that compatibility dates are compared with. */
   today: Date;
@@ -55,9 +55,10 @@ function checkCompatibilityDate(config: WorkerdComposeConfig, context: CheckCont
 }
 
 /**
- * A disk service's relative path is resolved against workerd's working
- * directory at run time (an `embed` path, by contrast, against config.capnp),
- * which is neither the config's directory nor, in a container, the host's.
+ * Reports relative disk service paths. workerd resolves them against its
+ * working directory at run time (an `embed` path, by contrast, against
+ * config.capnp), which is neither the config's directory nor, in a
+ * container, a directory of the host.
  */
 function checkDiskPaths(config: WorkerdComposeConfig, _context: CheckContext, report: Report): void {
   (config.workerd?.services ?? []).forEach((service, index) => {

@@ -13,7 +13,7 @@ import { isIPv4, isIPv6, parseCidr } from "../util/address.js";
 import { containsNoncharacter } from "../util/unicode.js";
 import type { Report } from "./report.js";
 
-/** How a path is resolved where it is used. */
+/** Rules for a path, from the place that reads it. */
 export interface RuntimePathRules {
   /** Whether the path may start with `%h`, the home directory of the user manager that reads the unit. */
   allowHome: boolean;

@@ -4,7 +4,7 @@
  * `if`/`then` pairs on the tag. A value must pick exactly one member: its tag
  * must be present and known, and it may hold no key of another member. The
  * schema validator alone reports such mistakes as a list of unrelated errors
- * from every member, so this check speaks first and says which ajv errors it
+ * from every member, so this check runs first and returns which ajv errors it
  * has explained. A new tagged union in config/types.ts (with
  * `@discriminator`) is checked without any change here.
  */
