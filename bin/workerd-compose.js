@@ -4,6 +4,16 @@
 // prepare script).
 import { main } from "../dist/compiler/cli/main.js";
 
+// A reader that stops early (`workerd-compose schema | head`) closes the
+// pipe; like other command-line tools, stop quietly instead of printing a
+// stack trace.
+process.stdout.on("error", (error) => {
+  if (error.code === "EPIPE") {
+    process.exit(0);
+  }
+  throw error;
+});
+
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
@@ -87,6 +87,18 @@ describe("build command", () => {
     assert.equal(existsSync(outDir), false);
   });
 
+  test("misspelt command builds nothing", () => {
+    const directory = freshDirectory("misspelt");
+    copyFileSync(example1, path.join(directory, "workerd-compose.config.ts"));
+    for (const args of [["chek"], ["grpah", "--verbose"], ["build", "bulid"]]) {
+      const run = runCli(args, { cwd: directory });
+      assert.equal(run.status, 1, args.join(" "));
+      assert.match(run.stderr, /Unknown argument/);
+      assert.equal(existsSync(path.join(directory, "out")), false, `${args.join(" ")} wrote out/`);
+    }
+    assert.match(runCli(["chek"], { cwd: directory }).stderr, /Did you mean the command "check"\?/);
+  });
+
   test("quiet prints nothing on success", () => {
     const run = runCli(["build", "-q", "--config", example1, "--out", path.join(scratch, "quiet")]);
     assert.equal(run.status, 0);
@@ -123,6 +135,14 @@ describe("schema command", () => {
     const run = runCli(["schema"]);
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.stdout, readFileSync(path.join(root, "schema/workerd-compose.schema.json"), "utf8"));
+  });
+
+  test("closed pipe ends quietly", () => {
+    // `head -c 10` closes the pipe long before the schema is written.
+    const script = `"${process.execPath}" "${cli}" schema | head -c 10 >/dev/null; echo "status \${PIPESTATUS[0]}"`;
+    const run = spawnSync("bash", ["-c", script], { encoding: "utf8" });
+    assert.equal(run.stderr, "");
+    assert.match(run.stdout, /^status 0$/m);
   });
 });
 

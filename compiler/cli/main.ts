@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 
 import type { Argv } from "yargs";
 
+import { closestMatch } from "../diagnostics.js";
 import { buildOptions, configOption, globalOptions, parsePlainBuild } from "./build-options.js";
 import { createLogger, type LogLevel, type Logger } from "./logger.js";
 
@@ -32,6 +33,15 @@ interface GlobalArgs {
 function loggerFor(args: GlobalArgs): Logger {
   const level: LogLevel = args.quiet ? "error" : args.verbose ? "debug" : "info";
   return createLogger({ level });
+}
+
+const commandNames = ["build", "check", "schema", "graph", "init", "serve", "completion"];
+
+/** Adds "Did you mean …" to yargs' message about a stray word that looks like a misspelt command. */
+function withCommandHint(message: string): string {
+  const word = /^Unknown arguments?: ([^,\s]+)/.exec(message)?.[1];
+  const suggestion = word === undefined ? undefined : closestMatch(word, commandNames);
+  return suggestion === undefined ? message : `${message}\nDid you mean the command "${suggestion}"?`;
 }
 
 /** Runs the CLI with `argv` (without node and the script) and returns the exit status. */
@@ -146,8 +156,9 @@ export async function main(argv: string[]): Promise<number> {
     )
     .completion("completion", "Print a shell completion script for bash or zsh")
     .parserConfiguration({ "populate--": true })
-    .strictCommands()
-    .strictOptions()
+    // strict() also rejects stray words, so that a misspelt command such as
+    // "chek" is an error instead of an argument of the default build command.
+    .strict()
     .version(packageVersion())
     .help()
     .alias("help", "h")
@@ -157,7 +168,7 @@ export async function main(argv: string[]): Promise<number> {
       if (error) {
         throw error;
       }
-      throw new UsageError(message);
+      throw new UsageError(withCommandHint(message));
     });
 
   try {
