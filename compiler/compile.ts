@@ -29,7 +29,7 @@ import { loadCertificates, type ReadConfigFile } from "./load/certificates.js";
 import { resolveConfig } from "./resolve/index.js";
 import { checkHardening } from "./validate/hardening.js";
 import { toPlainData } from "./validate/plain-data.js";
-import { checkQuadletKeys, findNameMismatches } from "./validate/quadlet.js";
+import { checkQuadletKeys, findNameMismatches, requiredPodmanRelease } from "./validate/quadlet.js";
 import { checkSchema } from "./validate/schema.js";
 import { checkSemantics } from "./validate/semantic.js";
 
@@ -154,7 +154,7 @@ export function compile(config: unknown, options: CompileOptions = {}): CompileR
     return failed(diagnostics);
   }
   const files = [...generated.files, ...embedded, ...bundles];
-  const installPlan = createInstallPlan(resolved, files);
+  const installPlan = createInstallPlan(resolved, files, generated.podmanRelease);
   files.push(file(installPlanFile, printInstallPlan(installPlan)));
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const socketPaths = resolved.sockets.map(
@@ -266,7 +266,7 @@ function readEmbeddedFiles(
 function generateFiles(
   config: ResolvedConfig,
   workerdConfig: WorkerdConfig,
-): { files: OutputFile[]; diagnostics: Diagnostic[] } {
+): { files: OutputFile[]; diagnostics: Diagnostic[]; podmanRelease?: string } {
   const modules = generateWorkerModules(config);
   const files: OutputFile[] = [
     file(`${outputFolders.workerd}/config.capnp`, printCapnpConfig(workerdConfig)),
@@ -306,7 +306,11 @@ function generateFiles(
     throw new Error(`the generated Quadlet files and config.capnp disagree: ${mismatches.join("; ")}`);
   }
   files.push(...podmanUnits.map((named) => unitFile(outputFolders.quadlet, named)));
-  return { files, diagnostics: checkQuadletKeys(podmanUnits, podmanVersion(config)) };
+  return {
+    files,
+    diagnostics: checkQuadletKeys(podmanUnits, podmanVersion(config)),
+    podmanRelease: requiredPodmanRelease(podmanUnits),
+  };
 }
 
 function podmanVersion(config: ResolvedConfig): string {

@@ -8,7 +8,8 @@ import { resolveConfig } from "../compiler/resolve/index.js";
 import { lowerPodmanUnits, lowerQuadletWorkerd } from "../compiler/lower/quadlet.js";
 import { lowerToWorkerdConfig } from "../compiler/lower/workerd.js";
 import { UnitValue } from "../compiler/model/unit.js";
-import { checkQuadletKeys, findNameMismatches } from "../compiler/validate/quadlet.js";
+import { checkQuadletKeys, findNameMismatches, requiredPodmanRelease } from "../compiler/validate/quadlet.js";
+import { unit, type NamedUnit } from "../compiler/lower/units.js";
 
 const today = new Date("2026-01-01T00:00:00Z");
 
@@ -239,5 +240,32 @@ describe("names across files", () => {
     const config = quadletConfig();
     config.upstreams[0]!.address = "WHOAMI.example.com:80";
     assert.deepEqual(diagnosticsOf(config), []);
+  });
+});
+
+describe("requiredPodmanRelease", () => {
+  const quadletUnit = (section: string, entries: [string, string][]): NamedUnit => ({
+    fileName: "x.container",
+    unit: unit([section, entries.map(([key, value]): [string, UnitValue] => [key, UnitValue.literal(value)])]),
+  });
+
+  test("first Quadlet release without keys", () => {
+    assert.equal(requiredPodmanRelease([]), "4.4");
+  });
+
+  test("newest key decides", () => {
+    const units = [
+      quadletUnit("Container", [["Image", "docker.io/traefik/whoami"]]),
+      quadletUnit("Network", [["NetworkName", "mynet"]]),
+    ];
+    assert.equal(requiredPodmanRelease(units), "4.7");
+  });
+
+  test("value gate raises it", () => {
+    assert.equal(requiredPodmanRelease([quadletUnit("Container", [["Image", "app.build"]])]), "5.2");
+  });
+
+  test("systemd sections do not count", () => {
+    assert.equal(requiredPodmanRelease([quadletUnit("Unit", [["Description", "x"]])]), "4.4");
   });
 });

@@ -62,7 +62,11 @@ function installDirectories(deployment: ResolvedDeployment): Map<string, string>
 }
 
 /** Builds the plan for `files`, the output files of `config` other than the plan itself. */
-export function createInstallPlan(config: ResolvedConfig, files: readonly PlannedFile[]): InstallPlan {
+export function createInstallPlan(
+  config: ResolvedConfig,
+  files: readonly PlannedFile[],
+  podmanRelease?: string,
+): InstallPlan {
   const directories = installDirectories(config.deployment);
   const folders = [...directories.keys()];
   // A file belongs to the output folder its path starts with, subfolders
@@ -79,10 +83,10 @@ export function createInstallPlan(config: ResolvedConfig, files: readonly Planne
 
   const deployment = config.deployment;
   if (deployment.target === "quadlet") {
-    return planQuadlet(config, deployment, installed);
+    return planQuadlet(config, deployment, installed, podmanRelease ?? deployment.podmanVersion);
   }
   if (deployment.target === "systemd-nsenter") {
-    return planNsenter(config, deployment, installed);
+    return planNsenter(config, deployment, installed, podmanRelease ?? deployment.podmanVersion);
   }
   return planHost(config, deployment, installed);
 }
@@ -102,9 +106,10 @@ function planQuadlet(
   config: ResolvedConfig,
   deployment: ResolvedQuadletDeployment,
   files: InstalledFile[],
+  podmanRelease: string,
 ): InstallPlan {
   const prerequisites = [
-    `Podman ${deployment.podmanVersion} or later (\`podman --version\`), and the image ${deployment.image} (\`podman image exists ${shellQuote(deployment.image)}\`).`,
+    `Podman ${podmanRelease} or later (\`podman --version\`), and the image ${deployment.image} (\`podman image exists ${shellQuote(deployment.image)}\`).`,
     "Lingering for your user, so that the units run without a login session: `loginctl enable-linger \"$USER\"`.",
     ...unprivilegedPortPrerequisite(config),
   ];
@@ -132,6 +137,7 @@ function planNsenter(
   config: ResolvedConfig,
   deployment: ResolvedSystemdNsenterDeployment,
   files: InstalledFile[],
+  podmanRelease: string,
 ): InstallPlan {
   const systemFiles = files.filter((file) => !file.source.startsWith("containers/"));
   // The user's Quadlet files are installed by that user, so the directories
@@ -143,7 +149,7 @@ function planNsenter(
     target: deployment.target,
     prerequisites: [
       `The workerd binary at ${deployment.workerdPath}.`,
-      `The user ${deployment.user} (uid ${deployment.uid}) with rootless Podman ${deployment.podmanVersion} or later.`,
+      `The user ${deployment.user} (uid ${deployment.uid}) with rootless Podman ${podmanRelease} or later.`,
       "nsenter from util-linux at /usr/bin/nsenter.",
     ],
     files,

@@ -11,7 +11,7 @@ import type { NamedUnit } from "../lower/units.js";
 import type { UnitEntry, UnitFile } from "../model/unit.js";
 import type { Config } from "../model/workerd.js";
 import { formatHostPort } from "../util/address.js";
-import { compareVersions } from "./deployment.js";
+import { compareVersions, firstQuadletRelease } from "./deployment.js";
 
 /**
  * Release that introduced each key, by Quadlet section: `{ Container: { Image:
@@ -63,6 +63,38 @@ const valueGates: ValueGate[] = [
     description: "naming a .container unit",
   },
 ];
+
+/**
+ * Returns the oldest Podman release whose Quadlet understands every key and
+ * value of `units`, as `MAJOR.MINOR`: the newest release among those that
+ * introduced them, and at least the first release with Quadlet. Unknown keys
+ * are left to checkQuadletKeys().
+ */
+export function requiredPodmanRelease(units: readonly NamedUnit[]): string {
+  let required = `${firstQuadletRelease}.0`;
+  const consider = (since: string) => {
+    if (compareVersions(since, required) > 0) {
+      required = since;
+    }
+  };
+  for (const { unit } of units) {
+    for (const section of unit.sections) {
+      if (systemdSections.has(section.name)) {
+        continue;
+      }
+      for (const entry of section.entries) {
+        const since = keysBySection[section.name]?.[entry.key];
+        if (since !== undefined && since !== unreleased) {
+          consider(since);
+        }
+        valueGates
+          .filter((gate) => gate.section === section.name && gate.key === entry.key && gate.matches(entry.value.text))
+          .forEach((gate) => consider(gate.since));
+      }
+    }
+  }
+  return required.replace(/\.0$/, "");
+}
 
 /** Returns an error for each key of a Quadlet section that `podmanVersion` does not know. */
 export function checkQuadletKeys(units: readonly NamedUnit[], podmanVersion: string): Diagnostic[] {
