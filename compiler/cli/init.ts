@@ -57,8 +57,9 @@ export function starterConfig(format: StarterFormat, date: string): string {
 
 function tsStarter(date: string): string {
   return `// workerd in a rootless Podman container, socket-activated on port 80,
-// forwarding requests for whoami.example.com to the container "whoami".
-// Build with \`workerd-compose build\`; try it with \`workerd-compose serve\`.
+// forwarding requests for whoami.example.com to the container of the same name.
+// Build with \`workerd-compose build\`. To try it locally, point the upstream
+// at a server you run: \`workerd-compose serve --external whoami=127.0.0.1:8080\`.
 import { defineConfig } from "workerd-compose";
 
 export default defineConfig({
@@ -84,7 +85,7 @@ export default defineConfig({
 function yamlStarter(date: string): string {
   return `# yaml-language-server: $schema=${schemaPath}
 # workerd in a rootless Podman container, socket-activated on port 80,
-# forwarding requests for whoami.example.com to the container "whoami".
+# forwarding requests for whoami.example.com to the container of the same name.
 $schema: ${schemaPath}
 compatibilityDate: "${date}"
 sockets:
