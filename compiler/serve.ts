@@ -48,7 +48,20 @@ export interface ServedSocket {
 }
 
 /** Outcome of a build or rebuild: the sockets, or the diagnostics that stopped it. */
-export type ServeOutcome = { ok: true; sockets: ServedSocket[] } | { ok: false; diagnostics: Diagnostic[] };
+export type ServeOutcome =
+  | {
+      ok: true;
+      sockets: ServedSocket[];
+      /** False when the new build equals the running one, so workerd kept running. */
+      restarted: boolean;
+    }
+  | { ok: false; diagnostics: Diagnostic[] };
+
+/** The inputs of a running workerd: its arguments and the built files it reads. */
+interface RunningBuild {
+  args: string[];
+  files: Map<string, string | Uint8Array>;
+}
 
 export class DevServer {
   /** Temporary directory that contains the built tree. */
@@ -58,6 +71,12 @@ export class DevServer {
   /** Diagnostics of the last build, warnings included. */
   diagnostics: Diagnostic[] = [];
   private child: ChildProcess | undefined;
+  private running: RunningBuild | undefined;
+  /** Every workerd started that has not exited yet, with a promise of its exit. */
+  private readonly live = new Map<ChildProcess, Promise<void>>();
+  /** The last start(); each start() waits for the one before. It never rejects. */
+  private pending: Promise<unknown> = Promise.resolve();
+  private closed = false;
   private ports = new Map<string, number>();
   private output = "";
 
@@ -75,11 +94,50 @@ export class DevServer {
     return this.output;
   }
 
+  /** Whether workerd runs now. */
+  get isRunning(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Whether close() was called; start() rejects from then on. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /**
    * Builds the config and (re)starts workerd on the new tree. A build with
-   * errors leaves the running workerd untouched.
+   * errors leaves the running workerd untouched, and so does a build whose
+   * files and workerd arguments equal those of the running workerd. Calls
+   * run one after another.
    */
-  async start(): Promise<ServeOutcome> {
+  start(): Promise<ServeOutcome> {
+    const run = this.pending.then(() => this.rebuild());
+    this.pending = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Stops every workerd this server started, waits for a start() in progress
+   * and removes the temporary directory. The server cannot start again.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    // Stopping workerd first makes a start() that waits for its sockets fail at once.
+    await this.stopWorkerd();
+    await this.pending;
+    await this.stopWorkerd();
+    rmSync(this.outDir, { recursive: true, force: true });
+  }
+
+  /** Sends SIGKILL to every running workerd; close() still has to be awaited. */
+  kill(): void {
+    for (const child of this.live.keys()) {
+      child.kill("SIGKILL");
+    }
+  }
+
+  private async rebuild(): Promise<ServeOutcome> {
+    this.rejectWhenClosed();
     const result = await build({ ...this.options, outDir: this.outDir, binary: this.options.binary ?? false });
     this.configFile = result.configFile;
     this.diagnostics = result.diagnostics;
@@ -87,17 +145,27 @@ export class DevServer {
       return { ok: false, diagnostics: result.diagnostics };
     }
 
-    await this.stopWorkerd();
     const sockets = await this.assignPorts(result.workerdConfig?.sockets ?? []);
-    this.child = this.spawnWorkerd(result, sockets);
+    const next: RunningBuild = {
+      args: this.workerdArguments(result, sockets),
+      files: new Map(result.files.map((file) => [file.path, file.contents])),
+    };
+    if (this.isRunning && this.running !== undefined && sameBuild(this.running, next)) {
+      return { ok: true, sockets, restarted: false };
+    }
+
+    await this.stopWorkerd();
+    this.rejectWhenClosed();
+    this.child = this.spawnWorkerd(result, next.args);
+    this.running = next;
     await this.waitUntilListening(sockets);
-    return { ok: true, sockets };
+    return { ok: true, sockets, restarted: true };
   }
 
-  /** Stops workerd and removes the temporary directory. */
-  async close(): Promise<void> {
-    await this.stopWorkerd();
-    rmSync(this.outDir, { recursive: true, force: true });
+  private rejectWhenClosed(): void {
+    if (this.closed) {
+      throw new ServeError("the development server is closed and cannot start workerd again.");
+    }
   }
 
   private async assignPorts(sockets: readonly Socket[]): Promise<ServedSocket[]> {
@@ -108,6 +176,13 @@ export class DevServer {
       let port = this.ports.get(socket.name);
       if (port === undefined) {
         port = this.options.port === undefined ? await freePort(host) : this.options.port + index;
+        if (port > 65535) {
+          throw new ServeError(
+            `port ${this.options.port} leaves no port for socket "${socket.name}": ${sockets.length} sockets take ` +
+              `ports ${this.options.port} to ${this.options.port! + sockets.length - 1}, and ports end at 65535. ` +
+              `Choose a port of at most ${65536 - sockets.length}.`,
+          );
+        }
         this.ports.set(socket.name, port);
       }
       const protocol = socketProtocol(socket);
@@ -116,13 +191,13 @@ export class DevServer {
     return served;
   }
 
-  private spawnWorkerd(result: BuildResult, sockets: readonly ServedSocket[]): ChildProcess {
+  private workerdArguments(result: BuildResult, sockets: readonly ServedSocket[]): string[] {
     const host = this.options.host ?? "127.0.0.1";
     const workerdDir = path.join(this.outDir, "workerd");
     const configArgs = this.options.binary
       ? ["--binary", path.join(workerdDir, "config.bin")]
       : [path.join(workerdDir, "config.capnp")];
-    const args = [
+    return [
       "serve",
       ...configArgs,
       ...result.workerdFlags,
@@ -130,17 +205,31 @@ export class DevServer {
       ...(this.options.externalAddresses ?? []).flatMap((entry) => ["--external-addr", entry]),
       ...(this.options.workerdArgs ?? []),
     ];
+  }
 
+  private spawnWorkerd(result: BuildResult, args: readonly string[]): ChildProcess {
     // Relative `disk` paths resolve against workerd's working directory: the config's.
     const cwd = result.configFile ? path.dirname(result.configFile) : (this.options.cwd ?? process.cwd());
-    const stdio = this.options.stdio ?? "inherit";
+    const collect = this.options.stdio === "pipe";
+    // With "inherit", stderr still goes through a pipe so that workerd's
+    // "Listening on URL" lines are dropped: the CLI prints each socket's URL itself.
     const child = spawn(this.options.workerdPath ?? workerdBinaryPath(), args, {
       cwd,
-      stdio: ["ignore", stdio, stdio],
+      stdio: ["ignore", collect ? "pipe" : "inherit", "pipe"],
     });
+    this.live.set(
+      child,
+      once(child, "exit").then(() => {
+        this.live.delete(child);
+      }),
+    );
     this.output = "";
     child.stdout?.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
-    child.stderr?.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
+    if (collect) {
+      child.stderr!.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
+    } else {
+      forwardWithoutListeningLines(child.stderr!, process.stderr);
+    }
     return child;
   }
 
@@ -170,19 +259,55 @@ export class DevServer {
     }
   }
 
+  /** Stops every running workerd by its PID and waits until each has exited. */
   private async stopWorkerd(): Promise<void> {
-    const child = this.child;
     this.child = undefined;
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) {
-      return;
-    }
-    // SIGTERM lets workerd finish requests in flight; SIGKILL follows after 5 s.
-    const exited = once(child, "exit");
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(timer);
+    this.running = undefined;
+    await Promise.all(
+      [...this.live].map(async ([child, exited]) => {
+        // SIGTERM lets workerd finish requests in flight; SIGKILL follows after 5 s.
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
   }
+}
+
+function sameBuild(running: RunningBuild, next: RunningBuild): boolean {
+  if (running.args.length !== next.args.length || running.args.some((arg, index) => arg !== next.args[index])) {
+    return false;
+  }
+  if (running.files.size !== next.files.size) {
+    return false;
+  }
+  for (const [file, contents] of next.files) {
+    const previous = running.files.get(file);
+    if (previous === undefined || !Buffer.from(previous).equals(Buffer.from(contents))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Copies workerd's stderr line by line to `target`, without its "Listening on URL" lines. */
+function forwardWithoutListeningLines(source: NodeJS.ReadableStream, target: NodeJS.WritableStream): void {
+  let partial = "";
+  source.setEncoding("utf8");
+  source.on("data", (chunk: string) => {
+    const lines = (partial + chunk).split("\n");
+    partial = lines.pop()!;
+    const kept = lines.filter((line) => !/^Listening on \S+$/.test(line));
+    if (kept.length > 0) {
+      target.write(`${kept.join("\n")}\n`);
+    }
+  });
+  source.on("end", () => {
+    if (partial !== "") {
+      target.write(partial);
+    }
+  });
 }
 
 /** workerd failed to start or to listen; a problem of the environment, not of the config. */

@@ -233,7 +233,7 @@ describe("serve command", () => {
         body = await request(plain).then((response) => response.body, () => "");
       }
       assert.equal(body, "changed over http\n", stderr());
-      assert.match(stderr(), /hello\.js changed; rebuilding\./);
+      assert.match(stderr(), /hello\.js changed; restarted workerd\./);
     } finally {
       assert.equal(await stop(child), 0);
     }

@@ -1,5 +1,5 @@
 /** The commands of the command line, each a thin layer over the library. */
-import { existsSync, readFileSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import { existsSync, readFileSync, watch, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import { build, fileSystemCompileOptions } from "../build.js";
@@ -147,6 +147,12 @@ export interface ServeArgs {
 }
 
 export async function runServe(logger: Logger, args: ServeArgs): Promise<number> {
+  const problem = servePortProblem(args.port) ?? args.external.map(externalAddressProblem).find((found) => found !== undefined);
+  if (problem !== undefined) {
+    logger.error(problem);
+    return exitCodes.userError;
+  }
+
   const server = new DevServer({
     ...(args.config === undefined ? {} : { config: args.config }),
     ...(args.port === undefined ? {} : { port: args.port }),
@@ -155,7 +161,10 @@ export async function runServe(logger: Logger, args: ServeArgs): Promise<number>
     externalAddresses: args.external,
     workerdArgs: args.workerdArgs,
   });
+  logger.debug(`building into ${server.outDir}`);
 
+  // Each socket's URL is printed once; a restart prints only the URLs of new sockets.
+  const printedUrls = new Set<string>();
   const report = (outcome: ServeOutcome) => {
     if (!outcome.ok) {
       printDiagnostics(logger, outcome.diagnostics);
@@ -163,8 +172,12 @@ export async function runServe(logger: Logger, args: ServeArgs): Promise<number>
     }
     printDiagnostics(logger, server.diagnostics);
     for (const socket of outcome.sockets) {
-      logger.info(`socket ${socket.name}: ${socket.url}`);
+      if (!printedUrls.has(socket.url)) {
+        printedUrls.add(socket.url);
+        logger.info(`socket ${socket.name}: ${socket.url}`);
+      }
     }
+    logWorkerdPid(logger, server);
   };
 
   let outcome: ServeOutcome;
@@ -189,44 +202,144 @@ export async function runServe(logger: Logger, args: ServeArgs): Promise<number>
   return waitForStop(logger, server, watcher);
 }
 
-/** Rebuilds after a change in the config's directory, 100 ms after the last event. */
-function watchConfigDirectory(logger: Logger, server: DevServer, report: (outcome: ServeOutcome) => void): FSWatcher {
+/** Returns why `--port` is invalid, or undefined when it is a port number or missing. */
+function servePortProblem(port: number | undefined): string | undefined {
+  if (port === undefined || (Number.isInteger(port) && port >= 1 && port <= 65535)) {
+    return undefined;
+  }
+  return `invalid --port: expected a port number from 1 to 65535, received ${Number.isNaN(port) ? "a value that is not a number" : String(port)}.`;
+}
+
+/** Returns why an `--external` value is not NAME=HOST:PORT, or undefined when it is. */
+function externalAddressProblem(entry: string): string | undefined {
+  const match = /^([^=\s]+)=(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d+)$/.exec(entry);
+  const port = match === null ? Number.NaN : Number(match[3]);
+  if (match !== null && port >= 1 && port <= 65535) {
+    return undefined;
+  }
+  return (
+    `invalid --external ${JSON.stringify(entry)}: expected NAME=HOST:PORT with a port from 1 to 65535, ` +
+    `such as whoami=127.0.0.1:9000 or whoami=[::1]:9000.`
+  );
+}
+
+function logWorkerdPid(logger: Logger, server: DevServer): void {
+  if (server.process?.pid !== undefined) {
+    logger.debug(`workerd runs as PID ${server.process.pid}.`);
+  }
+}
+
+interface ConfigWatcher {
+  /** Stops watching, cancels a pending rebuild and waits for a running one. */
+  close(): Promise<void>;
+}
+
+/**
+ * Rebuilds after a change in the config's directory, 100 ms after the last
+ * event. A rebuild that leaves the built files as they are keeps workerd
+ * running and logs only at debug level, so a log file in the directory (such
+ * as `serve --watch 2> serve.log`) causes at most one such silent rebuild.
+ */
+function watchConfigDirectory(logger: Logger, server: DevServer, report: (outcome: ServeOutcome) => void): ConfigWatcher {
   const directory = path.dirname(server.configFile!);
+  const changed = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let running = Promise.resolve();
-  return watch(directory, { recursive: true }, (_event, name) => {
+  let closed = false;
+
+  const rebuild = async (names: string[]) => {
+    if (closed) {
+      return;
+    }
+    logger.debug(`${names.join(", ")} changed; rebuilding.`);
+    let outcome: ServeOutcome;
+    try {
+      outcome = await server.start();
+    } catch (error) {
+      if (closed || server.isClosed) {
+        return;
+      }
+      if (!(error instanceof ServeError)) {
+        throw error;
+      }
+      logger.error(`${error.message} workerd is not running; save a change to try again.`);
+      return;
+    }
+    if (closed) {
+      return;
+    }
+    if (!outcome.ok) {
+      report(outcome);
+      logger.error(
+        server.isRunning
+          ? "The rebuild failed; the previous workerd keeps serving."
+          : "The rebuild failed; workerd is not running.",
+      );
+      return;
+    }
+    if (!outcome.restarted) {
+      logger.debug("The built files did not change; workerd keeps running.");
+      return;
+    }
+    logger.info(`${names.join(", ")} changed; restarted workerd.`);
+    report(outcome);
+  };
+
+  const watcher = watch(directory, { recursive: true }, (_event, name) => {
     if (name !== null && /(^|\/)(node_modules|\.git|out)(\/|$)/.test(String(name))) {
       return;
     }
+    changed.add(name === null ? "a file" : String(name));
     clearTimeout(timer);
     timer = setTimeout(() => {
-      running = running.then(async () => {
-        logger.info(`${String(name)} changed; rebuilding.`);
-        try {
-          report(await server.start());
-        } catch (error) {
-          if (!(error instanceof ServeError)) {
-            throw error;
-          }
-          logger.error(error.message);
-        }
-      });
+      const names = [...changed];
+      changed.clear();
+      running = running.then(() => rebuild(names));
     }, 100);
   });
+
+  return {
+    close: async () => {
+      closed = true;
+      clearTimeout(timer);
+      watcher.close();
+      await running;
+    },
+  };
 }
 
-/** Resolves with the exit status when a signal arrives or workerd exits by itself. */
-function waitForStop(logger: Logger, server: DevServer, watcher: FSWatcher | undefined): Promise<number> {
+/**
+ * Resolves with the exit status when a signal arrives or workerd exits by
+ * itself. The signal handlers stay until workerd has exited and the
+ * temporary directory is gone; a second signal meanwhile sends SIGKILL to workerd.
+ */
+function waitForStop(logger: Logger, server: DevServer, watcher: ConfigWatcher | undefined): Promise<number> {
   return new Promise((resolve) => {
+    let stopping = false;
     const stop = async (status: number) => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      if (stopping) {
+        return;
+      }
+      stopping = true;
       clearInterval(poll);
-      watcher?.close();
-      await server.close();
+      try {
+        await watcher?.close();
+      } finally {
+        await server.close();
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
       resolve(status);
     };
-    const onSignal = () => void stop(exitCodes.ok);
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        logger.warn(`Received ${signal} again; sending SIGKILL to workerd.`);
+        server.kill();
+        return;
+      }
+      logger.debug(`Received ${signal}; stopping workerd.`);
+      void stop(exitCodes.ok);
+    };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
 
