@@ -322,7 +322,7 @@ export function workerdBinaryPath(): string {
 }
 
 /** Returns a TCP port that was free a moment ago on `host`. */
-async function freePort(host: string): Promise<number> {
+export async function freePort(host: string): Promise<number> {
   const server = net.createServer();
   server.listen(0, host);
   await once(server, "listening");

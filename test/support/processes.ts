@@ -9,23 +9,16 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
-import { createRequire } from "node:module";
 import path from "node:path";
 
-const require = createRequire(import.meta.url);
+import { freePort as freePortOn, workerdBinaryPath } from "../../compiler/serve.js";
 
 /** Path of the workerd binary shipped by the npm package. */
-export const workerdBinary = path.join(path.dirname(require.resolve("workerd/package.json")), "bin", "workerd");
+export const workerdBinary = workerdBinaryPath();
 
 /** Returns a TCP port that was free a moment ago on `host`. systemd-socket-activate refuses port 0. */
-export async function freePort(host = "127.0.0.1"): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, host);
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
+export function freePort(host = "127.0.0.1"): Promise<number> {
+  return freePortOn(host);
 }
 
 /** What the echo upstream received. */
