@@ -175,7 +175,10 @@ export class DevServer {
       // A socket keeps its port across restarts, so URLs stay valid in --watch.
       let port = this.ports.get(socket.name);
       if (port === undefined) {
-        port = this.options.port === undefined ? await freePort(host) : this.options.port + index;
+        port =
+          this.options.port === undefined
+            ? await freePort(host, new Set(this.ports.values()))
+            : this.options.port + index;
         if (port > 65535) {
           throw new ServeError(
             `port ${this.options.port} leaves no port for socket "${socket.name}": ${sockets.length} sockets take ` +
@@ -321,15 +324,24 @@ export function workerdBinaryPath(): string {
   return path.join(path.dirname(require.resolve("workerd/package.json")), "bin", "workerd");
 }
 
-/** Returns a TCP port that was free a moment ago on `host`. */
-export async function freePort(host: string): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, host);
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
+/**
+ * Returns a TCP port that was free a moment ago on `host` and is not in
+ * `exclude`. The kernel may hand out a port again once its probe is closed,
+ * so callers that pick several ports before binding any pass the ones they
+ * already hold.
+ */
+export async function freePort(host: string, exclude: ReadonlySet<number> = new Set()): Promise<number> {
+  for (;;) {
+    const server = net.createServer();
+    server.listen(0, host);
+    await once(server, "listening");
+    const { port } = server.address() as net.AddressInfo;
+    server.close();
+    await once(server, "close");
+    if (!exclude.has(port)) {
+      return port;
+    }
+  }
 }
 
 function connects(host: string, port: number): Promise<boolean> {

@@ -266,3 +266,15 @@ describe("serve output and errors", () => {
     });
   }
 });
+
+describe("freePort", () => {
+  test("skips excluded ports", async () => {
+    const { freePort: pickPort } = await import("../compiler/serve.js");
+    const taken = new Set<number>();
+    for (let round = 0; round < 20; round++) {
+      const port = await pickPort("127.0.0.1", taken);
+      assert.equal(taken.has(port), false, `port ${port} was handed out twice`);
+      taken.add(port);
+    }
+  });
+});

@@ -16,9 +16,14 @@ import { freePort as freePortOn, workerdBinaryPath } from "../../compiler/serve.
 /** Path of the workerd binary shipped by the npm package. */
 export const workerdBinary = workerdBinaryPath();
 
+/** Ports handed out in this test process, so that two tests or two sockets never get the same one. */
+const handedOut = new Set<number>();
+
 /** Returns a TCP port that was free a moment ago on `host`. systemd-socket-activate refuses port 0. */
-export function freePort(host = "127.0.0.1"): Promise<number> {
-  return freePortOn(host);
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  const port = await freePortOn(host, handedOut);
+  handedOut.add(port);
+  return port;
 }
 
 /** What the echo upstream received. */
