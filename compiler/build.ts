@@ -128,7 +128,7 @@ export async function fileSystemCompileOptions(loaded: LoadedConfig): Promise<Co
 }
 
 /** Points a diagnostic at its line in a JSON or YAML config, or at the file for other kinds. */
-function locate(loaded: LoadedConfig, configPath: string): Diagnostic["location"] {
+export function locate(loaded: LoadedConfig, configPath: string): Diagnostic["location"] {
   const segments = parsePath(configPath);
   const position = loaded.locate?.(segments);
   return position ? { file: loaded.file, ...position } : { file: loaded.file };

@@ -155,6 +155,23 @@ describe("graph command", () => {
     const topology = readFileSync(path.join(root, "fixtures/example1/expected/topology.md"), "utf8");
     assert.ok(topology.includes(`\`\`\`mermaid\n${run.stdout}\`\`\``), topology);
   });
+
+  test("locates errors in JSON configs", () => {
+    const file = path.join(freshDirectory("graph-error"), "proxy.json");
+    const config = {
+      compatibilityDate: "2024-12-01",
+      sockets: [{ name: "http", port: 80 }],
+      networks: [{ name: "mynet" }],
+      upstreams: [{ name: "whoami", address: "127.0.0.1:8080" }],
+      routes: [{ host: "whoami.example.com", upstream: "whoamy" }],
+      deployment: { target: "quadlet", image: "localhost/workerd", network: "mynet" },
+    };
+    writeFileSync(file, JSON.stringify(config, null, 2));
+    const run = runCli(["graph", "--config", file]);
+    assert.equal(run.status, 1);
+    assert.equal(run.stdout, "");
+    assert.match(run.stderr, /proxy\.json:\d+:\d+: error \[unknown-upstream\] routes\[0\]\.upstream/);
+  });
 });
 
 describe("init command", () => {

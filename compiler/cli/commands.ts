@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, watch, writeFileSync } from "node:fs";
 import path from "node:path";
 
-import { build, fileSystemCompileOptions } from "../build.js";
+import { build, fileSystemCompileOptions, locate } from "../build.js";
 import { compile } from "../compile.js";
 import { ConfigError, isBlocking, type Diagnostic } from "../diagnostics.js";
 import { findConfigFile, loadConfigFile } from "../load/index.js";
@@ -83,7 +83,11 @@ async function compileConfig(logger: Logger, config: string | undefined) {
   }
   logger.debug(`config: ${loaded.file}`);
   const result = compile(loaded.value, await fileSystemCompileOptions(loaded));
-  const located = result.diagnostics.map((diagnostic) => ({ ...diagnostic, location: { file: loaded.file } }));
+  // The same locations as build(): line and column in JSON and YAML configs.
+  const located = result.diagnostics.map((diagnostic) => ({
+    ...diagnostic,
+    location: diagnostic.location ?? locate(loaded, diagnostic.path),
+  }));
   return printDiagnostics(logger, located) ? undefined : { file: loaded.file, result };
 }
 
