@@ -7,6 +7,7 @@ import { ConfigError, isBlocking, parsePath, type Diagnostic } from "./diagnosti
 import { findConfigFile, loadConfigFile, type LoadedConfig } from "./load/index.js";
 import type { Config as WorkerdConfig } from "./model/workerd.js";
 import { listOutdatedFiles, WriteError, writeOutputTree, type WriteReport } from "./write/index.js";
+import { byPath } from "./util/order.js";
 
 export interface BuildOptions extends CompileOptions {
   /** Config file; found by name in `cwd` when absent. */
@@ -83,7 +84,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   if (options.binary) {
     const bytes = await encodeBinaryConfig(compiled);
     result.files = [...result.files, { path: `${outputFolders.workerd}/config.bin`, contents: bytes, mode: 0o644 }];
-    result.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    result.files.sort(byPath);
   }
 
   if (options.check) {

@@ -32,6 +32,7 @@ import { toPlainData } from "./validate/plain-data.js";
 import { checkQuadletKeys, findNameMismatches, requiredPodmanRelease } from "./validate/quadlet.js";
 import { checkSchema } from "./validate/schema.js";
 import { checkSemantics } from "./validate/semantic.js";
+import { byPath } from "./util/order.js";
 
 /** A file of the output tree. */
 export interface OutputFile {
@@ -156,7 +157,7 @@ export function compile(config: unknown, options: CompileOptions = {}): CompileR
   const files = [...generated.files, ...embedded, ...bundles];
   const installPlan = createInstallPlan(resolved, files, generated.podmanRelease);
   files.push(file(installPlanFile, printInstallPlan(installPlan)));
-  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  files.sort(byPath);
   const socketPaths = resolved.sockets.map(
     (socket): SocketPath =>
       socket.upstream === undefined

@@ -12,6 +12,7 @@ import type {
 } from "../config/resolved.js";
 import { shellQuote } from "./nsenter-script.js";
 import { systemdSockets } from "./units.js";
+import { compareCodeUnits } from "../util/order.js";
 
 /** A generated file and where it is installed. */
 export interface InstalledFile {
@@ -74,7 +75,7 @@ export function createInstallPlan(
   const folderOf = (path: string) => folders.findIndex((folder) => path.startsWith(`${folder}/`));
   const installed = files
     .filter((file) => folderOf(file.path) >= 0)
-    .sort((a, b) => folderOf(a.path) - folderOf(b.path) || compare(a.path, b.path))
+    .sort((a, b) => folderOf(a.path) - folderOf(b.path) || compareCodeUnits(a.path, b.path))
     .map((file): InstalledFile => {
       const folder = folders[folderOf(file.path)]!;
       const destination = `${directories.get(folder)}${file.path.slice(folder.length)}`;
@@ -247,12 +248,6 @@ function shellPath(path: string): string {
   return tilde + (path.length > tilde.length ? shellQuote(path.slice(tilde.length)) : "");
 }
 
-function compare(a: string, b: string): number {
-  if (a === b) {
-    return 0;
-  }
-  return a < b ? -1 : 1;
-}
 
 export function formatMode(mode: number): string {
   return mode.toString(8).padStart(4, "0");
