@@ -21,7 +21,7 @@ export interface Diagnostic {
   code: string;
   /** Path into the config, e.g. `routes[2].upstream`; empty for the config as a whole. */
   path: string;
-  /** Sentence that says what is wrong, quoting the value as the user wrote it. */
+  /** Sentence stating what is wrong, quoting the value as the user wrote it. */
   message: string;
   /** The value found at `path`, when there is one. */
   received?: unknown;

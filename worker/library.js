@@ -366,7 +366,7 @@ export function forwardRequest(
 }
 
 /**
- * Returns the plain-text answer to a request whose host matches no route.
+ * Returns the plain-text response to a request whose host matches no route.
  * @param {404 | 421} status
  * @returns {Response}
  */

@@ -368,7 +368,7 @@ export interface NetworkOutboundConfig {
   deny?: string[];
 }
 
-/** The answer to a request whose host matches no route. */
+/** The response to a request whose host matches no route. */
 export interface UnmatchedConfig {
   /**
    * HTTP status: 404 (Not Found) or 421 (Misdirected Request).
@@ -464,7 +464,7 @@ export interface QuadletDeploymentConfig {
   network: string;
 
   /**
-   * Host directory that holds config.capnp and the worker modules, mounted
+   * Host directory that contains config.capnp and the worker modules, mounted
    * read-only into the container. It may start with `%h`, the user's home directory.
    * @default "%h/workerd"
    */
@@ -515,7 +515,7 @@ export interface SystemdNsenterDeploymentConfig {
   group?: string;
 
   /**
-   * Directory that holds config.capnp, the worker modules and the start script.
+   * Directory that contains config.capnp, the worker modules and the start script.
    * @default "/var/srv/workerd"
    */
   directory?: string;
