@@ -353,16 +353,17 @@ export function forwardRequest(
   forwarding = replaceXForwarded,
   original = new URL(request.url),
 ) {
-  const headers = new Headers(request.headers);
-  const address = clientAddress(request.cf?.clientIp);
-  setForwardingHeaders(headers, address, original, forwarding);
-
-  return new Request(target, {
+  // The headers are copied once, into the new request, and changed there:
+  // an extra copy through `new Headers()` costs as much as a header write.
+  const forwarded = new Request(target, {
     method: request.method,
-    headers,
+    headers: request.headers,
     body: request.body,
     redirect: "manual",
   });
+  const address = clientAddress(request.cf?.clientIp);
+  setForwardingHeaders(forwarded.headers, address, original, forwarding);
+  return forwarded;
 }
 
 /**
