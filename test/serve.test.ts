@@ -175,32 +175,36 @@ describe("serve rebuilds", () => {
     }
   });
 
-  test("log file in directory settles", async () => {
-    const directory = rawSocketsCopy("log-file");
-    const port = await freePort();
-    const log = path.join(directory, "serve.log");
-    const logFd = openSync(log, "w");
-    const child = spawn(process.execPath, [cli, "serve", "--watch", "--config", "workerd-compose.config.ts", "--port", String(port)], {
-      cwd: directory,
-      stdio: ["ignore", "ignore", logFd],
-    });
-    closeSync(logFd);
-    const readLog = () => readFileSync(log, "utf8");
-    try {
-      await waitFor(() => /Watching for changes/.test(readLog()), "the watch message in serve.log", readLog, child);
-      const workerdPids = workerdChildren(child.pid!);
-      assert.equal(workerdPids.length, 1, readLog());
+  for (const verbose of [false, true]) {
+    test(`log file in directory settles${verbose ? " with --verbose" : ""}`, async () => {
+      const directory = rawSocketsCopy(verbose ? "log-file-verbose" : "log-file");
+      const port = await freePort();
+      const log = path.join(directory, "serve.log");
+      const logFd = openSync(log, "w");
+      const args = ["serve", "--watch", "--config", "workerd-compose.config.ts", "--port", String(port)];
+      const child = spawn(process.execPath, [cli, ...args, ...(verbose ? ["--verbose"] : [])], {
+        cwd: directory,
+        stdio: ["ignore", "ignore", logFd],
+      });
+      closeSync(logFd);
+      const readLog = () => readFileSync(log, "utf8");
+      try {
+        await waitFor(() => /Watching for changes/.test(readLog()), "the watch message in serve.log", readLog, child);
+        const workerdPids = workerdChildren(child.pid!);
+        assert.equal(workerdPids.length, 1, readLog());
 
-      await sleep(1500);
-      const settled = readLog();
-      await sleep(1500);
-      assert.equal(readLog(), settled, "serve.log still grows");
-      assert.doesNotMatch(settled, /restarted workerd|rebuilding/);
-      assert.deepEqual(workerdChildren(child.pid!), workerdPids);
-    } finally {
-      assert.equal(await stopCli(child), 0, readLog());
-    }
-  });
+        await sleep(1500);
+        const settled = readLog();
+        await sleep(1500);
+        assert.equal(readLog(), settled, "serve.log still grows");
+        // The log's own changes start no rebuild, not even a silent one.
+        assert.doesNotMatch(settled, /restarted workerd|rebuilding|did not change/);
+        assert.deepEqual(workerdChildren(child.pid!), workerdPids);
+      } finally {
+        assert.equal(await stopCli(child), 0, readLog());
+      }
+    });
+  }
 
   test("failed rebuild keeps previous workerd", async () => {
     const directory = rawSocketsCopy("failed-rebuild");

@@ -1,5 +1,5 @@
 /** The commands of the command line, each a thin layer over the library. */
-import { existsSync, readFileSync, watch, writeFileSync } from "node:fs";
+import { existsSync, fstatSync, readFileSync, statSync, watch, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import { build, fileSystemCompileOptions, locate } from "../build.js";
@@ -239,13 +239,41 @@ interface ConfigWatcher {
 }
 
 /**
+ * Returns `device:inode` of standard output and standard error where they are
+ * regular files, as when a shell opened `serve.log` for `2> serve.log`.
+ */
+function outputFileIds(): Set<string> {
+  const ids = new Set<string>();
+  for (const fd of [1, 2]) {
+    try {
+      const stats = fstatSync(fd);
+      if (stats.isFile()) {
+        ids.add(`${stats.dev}:${stats.ino}`);
+      }
+    } catch {
+      // A closed descriptor is no file of ours.
+    }
+  }
+  return ids;
+}
+
+/**
  * Rebuilds after a change in the config's directory, 100 ms after the last
- * event. A rebuild that leaves the built files as they are keeps workerd
- * running and logs only at debug level, so a log file in the directory (such
- * as `serve --watch 2> serve.log`) causes at most one such silent rebuild.
+ * event. Changes to the files that this process and workerd log to are
+ * ignored, so `serve --watch --verbose 2> serve.log` in that directory does
+ * not rebuild on its own messages. A rebuild that leaves the built files as
+ * they are keeps workerd running and logs only at debug level.
  */
 function watchConfigDirectory(logger: Logger, server: DevServer, report: (outcome: ServeOutcome) => void): ConfigWatcher {
   const directory = path.dirname(server.configFile!);
+  const logFiles = outputFileIds();
+  const isLogFile = (name: string): boolean => {
+    if (logFiles.size === 0) {
+      return false;
+    }
+    const stats = statSync(path.join(directory, name), { throwIfNoEntry: false });
+    return stats !== undefined && logFiles.has(`${stats.dev}:${stats.ino}`);
+  };
   const changed = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let running = Promise.resolve();
@@ -290,7 +318,7 @@ function watchConfigDirectory(logger: Logger, server: DevServer, report: (outcom
   };
 
   const watcher = watch(directory, { recursive: true }, (_event, name) => {
-    if (name !== null && /(^|\/)(node_modules|\.git|out)(\/|$)/.test(String(name))) {
+    if (name !== null && (/(^|\/)(node_modules|\.git|out)(\/|$)/.test(String(name)) || isLogFile(String(name)))) {
       return;
     }
     changed.add(name === null ? "a file" : String(name));
