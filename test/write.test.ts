@@ -204,9 +204,27 @@ describe("build --check", () => {
 });
 
 describe("failed and interrupted builds", () => {
-  // Syscalls of a build that changes files: one rename of the journal, one
-  // fsync per staged file, then one rename per file, then the journal rename
-  // that commits, then the unlinks that clean up.
+  // Syscalls of a build that changes files: the journal's fsync and rename
+  // and the output directory's fsync, one fsync per staged file, one rename
+  // per file, the fsync of each directory of a renamed file, then the journal
+  // rename that commits, then the unlinks that clean up.
+
+  test("directories flushed before commit", () => {
+    const { outDir } = previousOutput("sync-directories");
+    const trace = path.join(scratch, "sync-directories.trace");
+    const run = runCli(
+      ["build", "--config", writeConfig(secondConfig()), "--out", outDir],
+      ["-e", "trace=fsync,rename", "-y", "-o", trace],
+    );
+    assert.equal(run.status, 0, run.stderr);
+    const calls = readFileSync(trace, "utf8").split("\n");
+    const commit = calls.findLastIndex((line) => line.includes(`"${path.join(outDir, journalName)}"`));
+    assert.ok(commit > 0, "the journal's commit rename is missing from the trace");
+    const flushed = calls.slice(0, commit).flatMap((line) => /fsync\(\d+<([^>]*)>\)/.exec(line)?.[1] ?? []);
+    for (const directory of [outDir, path.join(outDir, "containers/systemd"), path.join(outDir, "workerd")]) {
+      assert.ok(flushed.includes(directory), `${directory} is not flushed before the commit; fsync calls: ${flushed.join(", ")}`);
+    }
+  });
 
   test("failed staging keeps previous output", () => {
     const { outDir, before } = previousOutput("fail-staging");

@@ -20,9 +20,8 @@
  * put into the output directory are never deleted, because only paths listed
  * in the previous manifest are removed.
  *
- * NOTE: staged files are flushed with fsync, but directories are not, so a
- * power failure can still lose a rename; the guarantee covers a process that
- * fails or is killed.
+ * Staged files are flushed with fsync, and so are the directories that the
+ * journal and the renamed files are in, before the journal says committed.
  */
 import {
   closeSync,
@@ -129,6 +128,7 @@ export function writeOutputTree(outDir: string, files: readonly OutputFile[]): W
   try {
     stageFiles(root, changed, journal.replacements);
     switchFiles(root, journal.replacements);
+    syncDirectories(root, journal.replacements);
   } catch (error) {
     try {
       rollBack(root, journal);
@@ -325,7 +325,42 @@ function writeJournal(root: string, journal: Journal): void {
       closeSync(descriptor);
     }
     renameSync(staged, file);
+    syncDirectory(root);
   });
+}
+
+/**
+ * Flushes the directories of the renamed files, and every directory between
+ * them and the output directory, so that the renames and new directories
+ * survive a power failure once the journal is committed.
+ */
+function syncDirectories(root: string, replacements: readonly Replacement[]): void {
+  const directories = new Set<string>();
+  for (const { target } of replacements) {
+    let directory = path.dirname(resolveInside(root, target));
+    while (directory.startsWith(root) && !directories.has(directory)) {
+      directories.add(directory);
+      directory = path.dirname(directory);
+    }
+  }
+  for (const directory of directories) {
+    guard(path.relative(root, directory) || ".", () => syncDirectory(directory));
+  }
+}
+
+/** Flushes a directory's entries with fsync; file systems that cannot do so are skipped. */
+function syncDirectory(directory: string): void {
+  const descriptor = openSync(directory, "r");
+  try {
+    fsyncSync(descriptor);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EINVAL" && code !== "ENOTSUP" && code !== "EOPNOTSUPP") {
+      throw error;
+    }
+  } finally {
+    closeSync(descriptor);
+  }
 }
 
 function isRunning(pid: number): boolean {
