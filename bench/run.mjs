@@ -23,9 +23,20 @@ const settings = {
   startupRuns: Number(process.env.BENCH_STARTUP_RUNS ?? 15),
   scalingRuns: Number(process.env.BENCH_SCALING_RUNS ?? 5),
   loadSeconds: Number(process.env.BENCH_LOAD_SECONDS ?? 8),
-  loadRounds: Number(process.env.BENCH_LOAD_ROUNDS ?? 2),
+  loadRounds: Number(process.env.BENCH_LOAD_ROUNDS ?? 3),
+  instructionSeconds: Number(process.env.BENCH_INSTRUCTION_SECONDS ?? 10),
   connections: 32,
 };
+
+// With two cores or more, the proxy under test gets core 0 and everything
+// else (load generator, upstream) core 1, so that the proxy is what limits
+// the rate and its own cost is what the ratios compare.
+const pinning = os.cpus().length >= 2 && !spawnSync("taskset", ["--version"]).error;
+
+/** Prefixes a command with taskset when pinning, so that it runs on `core`. */
+function onCore(core, file, args) {
+  return pinning ? ["taskset", ["-c", String(core), file, ...args]] : [file, args];
+}
 
 function log(message) {
   process.stderr.write(`${message}\n`);
@@ -136,8 +147,8 @@ async function freePort() {
   return port;
 }
 
-async function waitForPort(port) {
-  const deadline = Date.now() + 10_000;
+async function waitForPort(port, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       const socket = net.connect({ host: "127.0.0.1", port });
@@ -153,8 +164,8 @@ async function waitForPort(port) {
   }
 }
 
-function startWorkerd(args) {
-  const child = spawn(workerdBinary, ["serve", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+function startWorkerd(args, core = 1) {
+  const child = spawn(...onCore(core, workerdBinary, ["serve", ...args]), { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (chunk) => (stderr += chunk));
   return {
@@ -202,8 +213,14 @@ function loadTool() {
 async function generateLoad(port, host, seconds) {
   if (loadTool() === "wrk") {
     const run = spawnSync(
-      "wrk",
-      ["-t1", `-c${settings.connections}`, `-d${seconds}s`, "-H", `Host: ${host}`, `http://127.0.0.1:${port}/`],
+      ...onCore(1, "wrk", [
+        "-t1",
+        `-c${settings.connections}`,
+        `-d${seconds}s`,
+        "-H",
+        `Host: ${host}`,
+        `http://127.0.0.1:${port}/`,
+      ]),
       { encoding: "utf8" },
     );
     if (/Non-2xx or 3xx responses/.test(run.stdout)) {
@@ -287,12 +304,13 @@ const config :Workerd.Config = (
 
   const samples = new Map(variants.map((variant) => [variant.name, []]));
   let instances;
+  let instructions;
   try {
     // Rounds interleave the variants, so that a slow moment hits all alike.
     for (let round = 0; round < settings.loadRounds; round++) {
       for (const variant of variants) {
         const port = await freePort();
-        const proxy = startWorkerd(["--socket-addr", `http=127.0.0.1:${port}`, variant.config]);
+        const proxy = startWorkerd(["--socket-addr", `http=127.0.0.1:${port}`, variant.config], 0);
         try {
           await waitForPort(port);
           await generateLoad(port, variant.host, 1); // warm-up
@@ -304,13 +322,123 @@ const config :Workerd.Config = (
       }
     }
     instances = await measureInstances(upstreamAddress);
+    if (hasValgrind()) {
+      const config = (name) => variants.find((variant) => variant.name === name).config;
+      instructions = await measureInstructions([
+        { name: "minimal pass-through worker", host: "whoami.example.com", config: config("minimal pass-through worker") },
+        { name: "generated example1 proxy", host: "whoami.example.com", config: config("generated example1 proxy") },
+        { name: "generated proxy, 10,000 hosts", host: "host5000.example.com", config: config("generated proxy, 10,000 hosts") },
+        {
+          name: "minimal pass-through worker, one more header from the client",
+          host: "whoami.example.com",
+          headers: ["X-Request-Id: 4bf92f3577b34da6"],
+          config: config("minimal pass-through worker"),
+        },
+        {
+          name: "generated proxy, only the Forwarded header",
+          host: "whoami.example.com",
+          config: writeGenerated(path.join(scratch, "forwarded-only"), {
+            ...configWithRoutes(1, upstreamAddress),
+            forwarded: { xForwardedFor: false, xForwardedHost: false, xForwardedProto: false, forwarded: true },
+          }),
+        },
+      ]);
+    }
   } finally {
     await upstream.stop();
   }
   return {
     variants: variants.map((variant) => ({ name: variant.name, rps: median(samples.get(variant.name)) })),
     instances,
+    instructions,
   };
+}
+
+// --- instructions per request ------------------------------------------------
+
+function hasValgrind() {
+  return !spawnSync("valgrind", ["--version"]).error && !spawnSync("wrk", ["--version"]).error;
+}
+
+/** Runs a command and resolves with its standard output; rejects when it fails. */
+function run(file, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (status) =>
+      status === 0 ? resolve(stdout) : reject(new Error(`${file} ${args.join(" ")} failed:\n${stderr}`)),
+    );
+  });
+}
+
+/** Sends requests one at a time for `seconds` and returns how many were answered. */
+async function countRequests(port, host, headers, seconds) {
+  const headerArgs = [`Host: ${host}`, ...headers].flatMap((header) => ["-H", header]);
+  const stdout = await run("wrk", ["-t1", "-c1", `-d${seconds}s`, ...headerArgs, `http://127.0.0.1:${port}/`]);
+  if (/Non-2xx or 3xx responses/.test(stdout)) {
+    throw new Error(`wrk received error responses:\n${stdout}`);
+  }
+  const match = /(\d+) requests in/.exec(stdout);
+  if (!match) {
+    throw new Error(`unexpected wrk output:\n${stdout}`);
+  }
+  return Number(match[1]);
+}
+
+/**
+ * Returns the instructions that the proxy's workerd process executes per
+ * request, as valgrind's callgrind counts them. The count varies far less
+ * with what else the machine is doing than a rate, so it shows differences
+ * that the noise of a shared machine hides. It leaves out the kernel's share
+ * of the work, which is alike for every variant.
+ */
+async function countInstructions(config, host, headers = []) {
+  const port = await freePort();
+  const output = path.join(scratch, `callgrind-${port}.out`);
+  const args = ["serve", "--socket-addr", `http=127.0.0.1:${port}`, config];
+  const child = spawn(
+    "valgrind",
+    ["--tool=callgrind", "--smc-check=all-non-file", `--callgrind-out-file=${output}`, workerdBinary, ...args],
+    { stdio: "ignore" },
+  );
+  try {
+    await waitForPort(port, 120_000);
+    await countRequests(port, host, headers, 8); // warm-up, so that V8 optimises the worker
+    await run("callgrind_control", ["--zero", String(child.pid)]);
+    const requests = await countRequests(port, host, headers, settings.instructionSeconds);
+    await run("callgrind_control", ["--dump", String(child.pid)]);
+    const totals = /^totals: (\d+)$/m.exec(readFileSync(`${output}.1`, "utf8"));
+    if (!totals) {
+      throw new Error(`no totals in ${output}.1`);
+    }
+    return Number(totals[1]) / requests;
+  } finally {
+    if (child.exitCode === null) {
+      const exited = once(child, "exit");
+      child.kill("SIGINT");
+      await exited;
+    }
+  }
+}
+
+/**
+ * Counts instructions per request for each variant, one at a time: two
+ * processes under valgrind at once on two cores gave counts a few percent
+ * apart from the same variant's count measured alone.
+ */
+async function measureInstructions(variants) {
+  log("counting instructions per request with callgrind …");
+  const results = [];
+  for (const variant of variants) {
+    const instructions = await countInstructions(variant.config, variant.host, variant.headers);
+    results.push({ name: variant.name, instructions });
+    log(`  ${variant.name}: ${Math.round(instructions)} instructions per request`);
+  }
+  return results;
 }
 
 /**
@@ -361,7 +489,7 @@ function workerdVersion() {
   return spawnSync(workerdBinary, ["--version"], { encoding: "utf8" }).stdout.trim();
 }
 
-function formatResults(startup, scaling, { variants: throughput, instances }) {
+function formatResults(startup, scaling, { variants: throughput, instances, instructions }) {
   const packageVersion = JSON.parse(readFileSync(path.join(root, "node_modules/workerd/package.json"), "utf8")).version;
   const rate = (name) => throughput.find((row) => row.name === name).rps;
   const minimal = rate("minimal pass-through worker");
@@ -376,6 +504,9 @@ function formatResults(startup, scaling, { variants: throughput, instances }) {
     `- Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
     `- Node ${process.version}, ${workerdVersion()} (npm package workerd ${packageVersion})`,
     `- Load generator: ${loadTool()}, ${settings.connections} connections, ${settings.loadSeconds} s per run, median of ${settings.loadRounds} rounds; the load generator, the proxy and the upstream (workerd returning "ok") share the machine`,
+    pinning
+      ? "- The proxy under test runs on core 0; the load generator and the upstream run on core 1"
+      : "- Processes are not pinned to cores (taskset is missing or the machine has one core)",
     "",
     "Each figure is a ratio of measurements taken side by side in the same run.",
     "",
@@ -421,6 +552,7 @@ function formatResults(startup, scaling, { variants: throughput, instances }) {
     `- 10,000 hosts against one host: ${(rate("generated proxy, 10,000 hosts") / example1).toFixed(2)}`,
     `- socket → external against the generated proxy: ${(rate("socket → external, no worker") / example1).toFixed(2)}`,
     "",
+    ...formatInstructions(instructions),
     "## Instances sharing a port",
     "",
     "The generated proxy as N processes with SO_REUSEPORT listeners on one port (`instances: N`), started as the template socket units start them.",
@@ -433,6 +565,31 @@ function formatResults(startup, scaling, { variants: throughput, instances }) {
     "",
   ];
   return lines.join("\n");
+}
+
+function formatInstructions(instructions) {
+  if (instructions === undefined) {
+    return ["## Instructions per request", "", "Not measured: valgrind or wrk is missing.", ""];
+  }
+  const count = (name) => instructions.find((row) => row.name === name).instructions;
+  const minimal = count("minimal pass-through worker");
+  const perHeader = count("minimal pass-through worker, one more header from the client") - minimal;
+  return [
+    "## Instructions per request",
+    "",
+    `Instructions of the proxy's workerd process per request, counted by valgrind's callgrind over ${settings.instructionSeconds} s of requests sent one at a time, after a warm-up. The count varies far less with the machine's load than a rate does (by 1 to 2% here), and it leaves out the kernel's work, so its ratios are a little lower than those of the rates above.`,
+    "",
+    "| proxy | instructions per request | ratio of the pass-through's count to this one |",
+    "| --- | --- | --- |",
+    ...instructions.map(
+      (row) => `| ${row.name} | ${Math.round(row.instructions)} | ${(minimal / row.instructions).toFixed(2)} |`,
+    ),
+    "",
+    `- 10,000 hosts against one host: ${(count("generated example1 proxy") / count("generated proxy, 10,000 hosts")).toFixed(2)}`,
+    "",
+    `One more request header costs the pass-through worker ${Math.round(perHeader)} instructions (${((perHeader / minimal) * 100).toFixed(1)}%). The generated proxy copies the request and adds three headers (X-Forwarded-For, X-Forwarded-Host, X-Forwarded-Proto) that the upstream receives; with only the Forwarded header switched on it adds one.`,
+    "",
+  ];
 }
 
 try {
