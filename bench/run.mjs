@@ -322,7 +322,7 @@ const config :Workerd.Config = (
       }
     }
     instances = await measureInstances(upstreamAddress);
-    if (hasValgrind()) {
+    if (canCountInstructions()) {
       const config = (name) => variants.find((variant) => variant.name === name).config;
       instructions = await measureInstructions([
         { name: "minimal pass-through worker", host: "whoami.example.com", config: config("minimal pass-through worker") },
@@ -356,7 +356,7 @@ const config :Workerd.Config = (
 
 // --- instructions per request ------------------------------------------------
 
-function hasValgrind() {
+function canCountInstructions() {
   return !spawnSync("valgrind", ["--version"]).error && !spawnSync("wrk", ["--version"]).error;
 }
 
@@ -375,7 +375,7 @@ function run(file, args) {
   });
 }
 
-/** Sends requests one at a time for `seconds` and returns how many were answered. */
+/** Sends requests one at a time for `seconds` and returns how many received a response. */
 async function countRequests(port, host, headers, seconds) {
   const headerArgs = [`Host: ${host}`, ...headers].flatMap((header) => ["-H", header]);
   const stdout = await run("wrk", ["-t1", "-c1", `-d${seconds}s`, ...headerArgs, `http://127.0.0.1:${port}/`]);

@@ -204,10 +204,10 @@ describe("build --check", () => {
 });
 
 describe("failed and interrupted builds", () => {
-  // Syscalls of a build that changes files: the journal's fsync and rename
-  // and the output directory's fsync, one fsync per staged file, one rename
-  // per file, the fsync of each directory of a renamed file, then the journal
-  // rename that commits, then the unlinks that clean up.
+  // The system calls of a build that changes files, in order: the journal's
+  // fsync and rename, and the output directory's fsync. Then one fsync per
+  // staged file, one rename per file and one fsync per directory of a renamed
+  // file. Last come the journal rename that commits and the cleanup unlinks.
 
   test("directories flushed before commit", () => {
     const { outDir } = previousOutput("sync-directories");

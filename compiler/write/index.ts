@@ -21,7 +21,7 @@
  * in the previous manifest are removed.
  *
  * Staged files are flushed with fsync, and so are the directories that the
- * journal and the renamed files are in, before the journal says committed.
+ * journal and the renamed files are in, before the journal is marked committed.
  */
 import {
   closeSync,
