@@ -170,14 +170,17 @@ function startWorkerd(args, core = 1) {
   child.stderr.on("data", (chunk) => (stderr += chunk));
   return {
     stderr: () => stderr,
-    stop: async () => {
-      if (child.exitCode === null) {
-        const exited = once(child, "exit");
-        child.kill("SIGINT");
-        await exited;
-      }
-    },
+    stop: () => stopProcess(child),
   };
+}
+
+/** Sends SIGINT to a child process that still runs and waits until it exits. */
+async function stopProcess(child) {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = once(child, "exit");
+    child.kill("SIGINT");
+    await exited;
+  }
 }
 
 /** Writes a config.capnp next to its worker module and returns its path. */
@@ -209,6 +212,22 @@ function loadTool() {
   return spawnSync("wrk", ["--version"]).error ? "autocannon" : "wrk";
 }
 
+/**
+ * Reads the number of requests and the rate from wrk's report. Throws when
+ * a response was not 2xx or 3xx, or when the report is not in wrk's format.
+ */
+function parseWrkOutput(output) {
+  if (/Non-2xx or 3xx responses/.test(output)) {
+    throw new Error(`wrk received error responses:\n${output}`);
+  }
+  const requests = /(\d+) requests in/.exec(output);
+  const rate = /Requests\/sec:\s+([\d.]+)/.exec(output);
+  if (!requests || !rate) {
+    throw new Error(`unexpected wrk output:\n${output}`);
+  }
+  return { requests: Number(requests[1]), rate: Number(rate[1]) };
+}
+
 /** Sends load for `seconds` and returns requests per second with a 2xx response. */
 async function generateLoad(port, host, seconds) {
   if (loadTool() === "wrk") {
@@ -223,14 +242,7 @@ async function generateLoad(port, host, seconds) {
       ]),
       { encoding: "utf8" },
     );
-    if (/Non-2xx or 3xx responses/.test(run.stdout)) {
-      throw new Error(`wrk received error responses:\n${run.stdout}`);
-    }
-    const match = /Requests\/sec:\s+([\d.]+)/.exec(run.stdout);
-    if (!match) {
-      throw new Error(`unexpected wrk output:\n${run.stdout}${run.stderr}`);
-    }
-    return Number(match[1]);
+    return parseWrkOutput(`${run.stdout}${run.stderr}`).rate;
   }
   const autocannon = (await import("autocannon")).default;
   const result = await autocannon({
@@ -379,14 +391,7 @@ function run(file, args) {
 async function countRequests(port, host, headers, seconds) {
   const headerArgs = [`Host: ${host}`, ...headers].flatMap((header) => ["-H", header]);
   const stdout = await run("wrk", ["-t1", "-c1", `-d${seconds}s`, ...headerArgs, `http://127.0.0.1:${port}/`]);
-  if (/Non-2xx or 3xx responses/.test(stdout)) {
-    throw new Error(`wrk received error responses:\n${stdout}`);
-  }
-  const match = /(\d+) requests in/.exec(stdout);
-  if (!match) {
-    throw new Error(`unexpected wrk output:\n${stdout}`);
-  }
-  return Number(match[1]);
+  return parseWrkOutput(stdout).requests;
 }
 
 /**
@@ -417,11 +422,7 @@ async function countInstructions(config, host, headers = []) {
     }
     return Number(totals[1]) / requests;
   } finally {
-    if (child.exitCode === null) {
-      const exited = once(child, "exit");
-      child.kill("SIGINT");
-      await exited;
-    }
+    await stopProcess(child);
   }
 }
 
@@ -472,9 +473,7 @@ async function measureInstances(upstreamAddress) {
         samples.get(count).push(await generateLoad(port, "whoami.example.com", settings.loadSeconds));
       } finally {
         for (const child of processes) {
-          const exited = once(child, "exit");
-          child.kill("SIGINT");
-          await exited;
+          await stopProcess(child);
         }
       }
       log(`  ${count} instance(s): ${samples.get(count).at(-1).toFixed(0)} requests/s`);

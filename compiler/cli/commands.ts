@@ -251,7 +251,7 @@ function outputFileIds(): Set<string> {
         ids.add(`${stats.dev}:${stats.ino}`);
       }
     } catch {
-      // A closed descriptor is no file of ours.
+      // A closed descriptor cannot be a log file.
     }
   }
   return ids;
